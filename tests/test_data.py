@@ -1,0 +1,65 @@
+import urllib.error
+
+import pytest
+import torch
+import torchvision
+
+from vae_lib import MissingDataError, binarize, index_batches, load_mnist
+from vae_lib.data import MNIST_FILES
+
+
+def test_load_mnist_shapes_and_ranges(mnist_train):
+    images, labels = mnist_train
+    assert images.dtype == torch.float32 and labels.dtype == torch.int64
+    assert images.shape == (len(labels), 784)
+    assert images.min() >= 0 and images.max() <= 1
+    assert set(labels.unique().tolist()) == set(range(10))
+    test_images, _ = load_mnist(train=False)
+    assert len(test_images) == 10_000
+
+
+def test_offline_without_files_says_where_to_put_them(tmp_path, monkeypatch):
+    def offline(self):
+        raise urllib.error.URLError("no network")
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", offline)
+    with pytest.raises(MissingDataError) as info:
+        load_mnist(root=tmp_path)
+    message = str(info.value)
+    assert "VAE_DATA_DIR" in message
+    for name in MNIST_FILES:
+        assert str(tmp_path / "MNIST" / "raw" / name) in message
+
+
+def test_default_root_comes_from_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("VAE_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(torchvision.datasets.MNIST, "download", lambda self: None)
+    with pytest.raises(MissingDataError, match=str(tmp_path)):
+        load_mnist()
+
+
+def test_corrupt_files_are_reported(tmp_path):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for name in MNIST_FILES:
+        (raw / name).write_bytes(b"not an idx file")
+    with pytest.raises(MissingDataError, match="cannot be read"):
+        load_mnist(root=tmp_path)
+
+
+def test_binarize_samples_bernoulli(generator):
+    x = torch.full((1000, 784), 0.25)
+    b = binarize(x, generator)
+    assert set(b.unique().tolist()) == {0.0, 1.0}
+    n = b.numel()
+    assert abs(b.mean().item() - 0.25) < 5 * (0.25 * 0.75 / n) ** 0.5
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        binarize(x * 255)
+
+
+def test_index_batches_cover_every_index_once(generator):
+    batches = list(index_batches(10, 4, generator))
+    assert [len(b) for b in batches] == [4, 4, 2]  # a short last batch, not dropped
+    assert sorted(torch.cat(batches).tolist()) == list(range(10))
+    assert [len(b) for b in index_batches(10, 4, generator, drop_last=True)] == [4, 4]
+    with pytest.raises(ValueError):
+        next(index_batches(0, 4))

@@ -1,0 +1,43 @@
+"""environment.yml (conda, Binder) and pyproject.toml (pip) must ask for the same packages."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONDA_TO_PIP = {"pytorch-cpu": "torch", "pytorch": "torch"}
+CONDA_ONLY = {"python", "pip"}
+
+
+def name_and_bound(requirement):
+    name, bound = re.match(r"\s*([A-Za-z0-9_.\-]+)\s*(.*)", requirement).groups()
+    return name.lower().replace("_", "-"), bound.replace(" ", "")
+
+
+def pyproject_requirements():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + sum(project["optional-dependencies"].values(), [])
+    return dict(name_and_bound(r) for r in requirements)
+
+
+def conda_requirements():
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    found = {}
+    for entry in spec["dependencies"]:
+        if isinstance(entry, str):
+            name, bound = name_and_bound(entry)
+            if name not in CONDA_ONLY:
+                found[CONDA_TO_PIP.get(name, name)] = bound
+    return found
+
+
+def test_same_packages_and_bounds():
+    assert conda_requirements() == pyproject_requirements()
+
+
+def test_environment_installs_the_repo_itself():
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pip_section = next(e["pip"] for e in spec["dependencies"] if isinstance(e, dict))
+    assert "--editable ." in pip_section

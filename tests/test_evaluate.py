@@ -1,0 +1,44 @@
+import pytest
+import torch
+
+from vae_lib import VAE, active_units, binarize, evaluate_elbo, fit, log_likelihood
+
+
+@pytest.fixture(scope="module")
+def trained(mnist_train):
+    images, _ = mnist_train
+    model = VAE(latent_dim=4, hidden=(128,))
+    fit(model, images[:2000], steps=150, batch_size=100, progress=False)
+    return model, binarize(images[-300:], torch.Generator().manual_seed(0))
+
+
+def test_elbo_below_iwae_bound_which_tightens_with_k(trained):
+    model, x = trained
+    torch.manual_seed(0)
+    elbo = torch.stack([model.elbo(x).elbo for _ in range(20)]).mean(0)  # average out the sampling
+    bounds = [log_likelihood(model, x, k=k, generator=torch.Generator().manual_seed(k)).mean().item()
+              for k in (1, 10, 100, 1000)]
+    # k = 1 is the ELBO itself: they agree within the Monte Carlo error of the means
+    assert abs(bounds[0] - elbo.mean().item()) < 1.0
+    assert elbo.mean().item() < bounds[1] < bounds[2] < bounds[3]
+
+
+def test_log_likelihood_chunking_does_not_change_the_result(trained):
+    model, x = trained
+    small = log_likelihood(model, x[:20], k=64, generator=torch.Generator().manual_seed(5),
+                           batch_size=20, max_elements=20 * 784 * 64)
+    chunked = log_likelihood(model, x[:20], k=64, generator=torch.Generator().manual_seed(5),
+                             batch_size=20, max_elements=20 * 784 * 8)
+    torch.testing.assert_close(small, chunked)
+
+
+def test_evaluate_elbo_and_active_units(trained):
+    model, x = trained
+    terms = evaluate_elbo(model, x)
+    assert terms["elbo"] == pytest.approx(terms["reconstruction"] - terms["kl"], abs=1e-3)
+    assert 1 <= active_units(model, x) <= 4
+
+
+def test_k_must_be_positive(trained):
+    with pytest.raises(ValueError, match="k must be"):
+        log_likelihood(trained[0], trained[1], k=0)

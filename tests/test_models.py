@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from vae_lib import VAE, Autoencoder
+
+
+@pytest.mark.parametrize("latent_dim,hidden", [(2, (64,)), (16, (128, 64))])
+def test_vae_shapes(latent_dim, hidden):
+    model = VAE(latent_dim=latent_dim, hidden=hidden)
+    x = torch.rand(5, 784)
+    mu, logvar = model.encode(x)
+    assert mu.shape == logvar.shape == (5, latent_dim)
+    assert model.decode(mu).shape == (5, 784)
+    decoded, mu2, _ = model(x)
+    assert decoded.shape == (5, 784) and torch.equal(mu, mu2)
+    terms = model.elbo(x, beta=0.5)
+    assert all(t.shape == (5,) for t in terms)
+    torch.testing.assert_close(terms.elbo, terms.reconstruction - 0.5 * terms.kl)
+    assert (terms.kl >= 0).all() and (terms.reconstruction <= 0).all()
+
+
+def test_autoencoder_shapes_and_objective():
+    model = Autoencoder(latent_dim=3, hidden=(32,))
+    x = torch.rand(4, 784)
+    assert model.encode(x).shape == (4, 3)
+    assert model(x).shape == (4, 784)
+    terms = model.elbo(x)
+    assert torch.equal(terms.kl, torch.zeros(4)) and torch.equal(terms.elbo, terms.reconstruction)
+
+
+def test_gaussian_vae_uses_fixed_variance():
+    model = VAE(latent_dim=2, hidden=(16,), likelihood="gaussian", obs_logvar=0.0)
+    x = torch.rand(3, 784)
+    mean = model.decode(torch.zeros(3, 2))
+    expected = -0.5 * ((x - mean) ** 2).sum(-1) - 0.5 * 784 * torch.log(torch.tensor(2 * torch.pi))
+    torch.testing.assert_close(model.log_px_given_z(x, mean), expected)
+
+
+def test_wrong_input_shape_says_how_to_fix():
+    model = VAE(hidden=(8,))
+    with pytest.raises(ValueError, match="flatten"):
+        model.encode(torch.rand(2, 1, 28, 28))
+
+
+def test_unknown_likelihood_rejected():
+    with pytest.raises(ValueError, match="bernoulli"):
+        VAE(likelihood="poisson")

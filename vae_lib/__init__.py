@@ -1,0 +1,32 @@
+"""vae_lib: the small library that the VAE notebooks build, one idea per module.
+
+    data           load_mnist, binarize, index_batches
+    distributions  reparameterize, kl_normal_std, kl_normal,
+                   bernoulli_log_likelihood, gaussian_log_likelihood
+    models         Autoencoder, VAE, ELBO
+    evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units
+    train          fit, choose_device, seed_everything, save_checkpoint, load_checkpoint
+    plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
+                   training_curves, save_figure
+    widgets        latent_sliders (imported on demand: it needs ipywidgets)
+"""
+
+from . import data, distributions, evaluate, models, plots, train
+from .data import MissingDataError, binarize, index_batches, load_mnist
+from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
+                            kl_normal_std, reparameterize)
+from .evaluate import active_units, evaluate_elbo, log_likelihood
+from .models import ELBO, VAE, Autoencoder
+from .plots import (decode_mean, gaussian_quantile_grid, image_grid, latent_manifold,
+                    latent_scatter, save_figure, training_curves)
+from .train import (CheckpointError, TrainingDiverged, choose_device, fit, load_checkpoint,
+                    save_checkpoint, seed_everything)
+
+
+def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05):
+    """ipywidgets sliders over the latent space; see ``vae_lib.widgets.latent_sliders``."""
+    from .widgets import latent_sliders as make_sliders
+    return make_sliders(model, z, labels, limit, step)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,87 @@
+"""The few densities a VAE needs, written out so the math is visible.
+
+Notation (the same as in the notebooks):
+    x      an image, 784 pixels
+    z      a latent vector of size d
+    q(z|x) = N(z; mu, diag(sigma^2)), the encoder, with logvar = log sigma^2
+    p(z)   = N(0, I), the prior
+    p(x|z) the decoder: Bernoulli(sigmoid(logits)) or N(mean, sigma_x^2 I)
+
+Every function returns one value per example (it sums over the last axis), so
+callers choose how to reduce over a batch. Each is checked against
+``torch.distributions`` in tests/test_distributions.py.
+"""
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+LOG_2PI = math.log(2 * math.pi)
+
+
+def _check_same_shape(name_a, a, name_b, b):
+    if a.shape != b.shape:
+        raise ValueError(f"{name_a} has shape {tuple(a.shape)} but {name_b} has shape "
+                         f"{tuple(b.shape)}; they must match")
+
+
+def reparameterize(mu, logvar, generator=None):
+    """Sample z ~ N(mu, diag(exp(logvar))) as z = mu + sigma * eps, eps ~ N(0, I).
+
+    The randomness sits in eps, which does not depend on (mu, logvar), so
+    gradients flow through mu and sigma. Each row gets its own eps: sharing one
+    eps across a batch (as the blog post did) correlates every example's noise.
+    """
+    _check_same_shape("mu", mu, "logvar", logvar)
+    eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+    return mu + torch.exp(0.5 * logvar) * eps
+
+
+def kl_normal_std(mu, logvar):
+    """KL( N(mu, diag(exp(logvar))) || N(0, I) ), one value per row.
+
+        KL = 1/2 * sum_j ( mu_j^2 + sigma_j^2 - 1 - log sigma_j^2 )
+
+    Working with logvar = log sigma^2 keeps sigma^2 = exp(logvar) > 0 for any
+    network output and never takes the log of an underflowed zero.
+    """
+    _check_same_shape("mu", mu, "logvar", logvar)
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+
+
+def kl_normal(mu_q, logvar_q, mu_p, logvar_p):
+    """KL( N(mu_q, diag sigma_q^2) || N(mu_p, diag sigma_p^2) ), one value per row.
+
+        KL = 1/2 * sum_j ( log(sigma_p^2 / sigma_q^2)
+                           + (sigma_q^2 + (mu_q - mu_p)^2) / sigma_p^2 - 1 )
+
+    With mu_p = 0 and logvar_p = 0 this is ``kl_normal_std``.
+    """
+    _check_same_shape("mu_q", mu_q, "logvar_q", logvar_q)
+    ratio = (logvar_q - logvar_p).exp()
+    return 0.5 * (ratio + (mu_q - mu_p).pow(2) / logvar_p.exp() - 1.0 - (logvar_q - logvar_p)).sum(-1)
+
+
+def bernoulli_log_likelihood(logits, x):
+    """log p(x|z) = sum_i [ x_i log s(l_i) + (1 - x_i) log(1 - s(l_i)) ], s = sigmoid.
+
+    Computed from the logits l with the stable ``binary_cross_entropy_with_logits``
+    (log s(l) = -softplus(-l)), never from probabilities: sigmoid saturates to
+    exactly 0 or 1 in float32 and the log would be -inf.
+    """
+    _check_same_shape("logits", logits, "x", x)
+    return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
+
+
+def gaussian_log_likelihood(x, mean, logvar):
+    """log N(x; mean, diag(exp(logvar))) = -1/2 sum_i [ log 2pi + logvar_i + (x_i - mean_i)^2 / exp(logvar_i) ].
+
+    ``logvar`` may be a tensor shaped like x or a float shared by every pixel.
+    With a fixed variance sigma^2 this is -||x - mean||^2 / (2 sigma^2) plus a
+    constant: MSE is a Gaussian likelihood whose sigma^2 acts as a KL weight.
+    Also used for the densities of z: q(z|x) and, with mean 0 and logvar 0, p(z).
+    """
+    _check_same_shape("x", x, "mean", mean)
+    logvar = torch.as_tensor(logvar, dtype=x.dtype, device=x.device)
+    return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) / logvar.exp()).expand_as(x).sum(-1)

@@ -1,0 +1,171 @@
+"""One training loop for both models, plus devices, seeds and checkpoints.
+
+Training is sized in optimizer *steps*, not epochs, so a notebook's running
+time does not depend on how many images the data directory holds (5,000
+offline, 60,000 with torchvision's download). The data stays on the device as
+one tensor; a batch is ``x[idx]``.
+"""
+
+import math
+import os
+import random
+import tempfile
+from pathlib import Path
+
+import torch
+from tqdm.auto import tqdm
+
+from . import models
+from .data import binarize as binarize_images
+from .data import index_batches
+from .evaluate import evaluate_elbo
+
+
+class TrainingDiverged(RuntimeError):
+    """The loss became NaN or infinite."""
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, truncated, or not one of ours."""
+
+
+def choose_device(device=None):
+    """The given device, else the first available of cuda, mps, cpu."""
+    if device is not None:
+        return torch.device(device)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def seed_everything(seed):
+    """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
+    random.seed(seed)
+    torch.manual_seed(seed)  # also seeds CUDA
+    try:
+        import numpy as np
+        np.random.seed(seed)
+    except ImportError:
+        pass
+
+
+def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binarize=True,
+        x_test=None, seed=0, device=None, progress=True, desc="training"):
+    """Train ``model`` by Adam on -mean(elbo) for ``steps`` optimizer steps; return the history.
+
+    x_train, x_test: (N, 784) intensities in [0, 1]. With ``binarize`` every batch
+    is freshly sampled as Bernoulli pixels (test data is binarized once, with a
+    fixed seed, so its curve is comparable across epochs).
+
+    The history is a dict of per-epoch lists: ``epoch``, ``step``, ``loss``
+    (= -elbo with this beta), ``reconstruction`` (E_q log p(x|z)) and ``kl``,
+    averaged over the epoch's examples, plus ``test_*`` versions when x_test is
+    given. An epoch is one pass over x_train; a final partial epoch is recorded too.
+    """
+    if x_train.dim() != 2:
+        raise ValueError(f"x_train must be (N, features), got shape {tuple(x_train.shape)}")
+    if not torch.isfinite(x_train).all():
+        raise ValueError("x_train contains NaN or infinite values; check how it was loaded")
+    if binarize and (x_train.min() < 0 or x_train.max() > 1):
+        raise ValueError("binarize=True needs intensities in [0, 1]; pass binarize=False otherwise")
+    device = choose_device(device)
+    seed_everything(seed)
+    model.to(device).train()
+    x_train = x_train.to(device)
+    generator = torch.Generator(device=device).manual_seed(seed)
+    if x_test is not None:
+        x_test = x_test.to(device)
+        if binarize:
+            x_test = binarize_images(x_test, torch.Generator(device=device).manual_seed(seed + 1))
+
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    names = ("loss", "reconstruction", "kl")
+    history = {"epoch": [], "step": [], **{n: [] for n in names}}
+    if x_test is not None:
+        history.update({f"test_{n}": [] for n in names})
+
+    step, epoch = 0, 0
+    bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
+    while step < steps:
+        epoch += 1
+        # Sums stay on the device: reading them every step would force a GPU sync.
+        sums, seen = torch.zeros(3, device=device), 0
+        for idx in index_batches(len(x_train), batch_size, generator, device):
+            x = x_train[idx]
+            if binarize:  # range checked once above, so skip binarize()'s per-call check
+                x = torch.bernoulli(x, generator=generator)
+            terms = model.elbo(x, beta=beta)
+            loss = -terms.elbo.mean()
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
+            sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
+            seen += len(idx)
+            step += 1
+            bar.update()
+            if step == steps:
+                break
+        means = (sums / seen).tolist()
+        if not all(math.isfinite(v) for v in means):
+            bar.close()
+            raise TrainingDiverged(
+                f"the loss became {means[0]} in epoch {epoch} (step {step}). Lower the learning "
+                f"rate (now {lr}), check the input for NaNs, or check the model's log-variance.")
+        history["epoch"].append(epoch)
+        history["step"].append(step)
+        for name, value in zip(names, means):
+            history[name].append(value)
+        if x_test is not None:
+            model.eval()
+            test = evaluate_elbo(model, x_test, beta=beta)
+            model.train()
+            history["test_loss"].append(-test["elbo"])
+            history["test_reconstruction"].append(test["reconstruction"])
+            history["test_kl"].append(test["kl"])
+        bar.set_postfix(loss=f"{means[0]:.2f}", epoch=epoch, refresh=False)
+    bar.close()
+    model.eval()
+    return history
+
+
+def save_checkpoint(model, path, history=None):
+    """Write the model's class, configuration and weights (and history) atomically.
+
+    Written to a temporary file in the same folder, then renamed, so a crash
+    mid-write never leaves a truncated checkpoint under the real name.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"class": type(model).__name__, "config": model.config,
+               "state_dict": model.state_dict(), "history": history or {}}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_checkpoint(path, device=None):
+    """Rebuild a model saved by ``save_checkpoint``: returns (model, history).
+
+    Uses ``torch.load(weights_only=True)``: only tensors and plain containers
+    are unpickled, never arbitrary code.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        model = getattr(models, payload["class"])(**payload["config"])
+        model.load_state_dict(payload["state_dict"])
+    except Exception as error:
+        raise CheckpointError(
+            f"{path} is not a readable vae_lib checkpoint ({type(error).__name__}: {error}). "
+            f"Delete it and train again.") from None
+    return model.to(choose_device(device)).eval(), payload["history"]

@@ -1,0 +1,102 @@
+"""Latent sliders: move z with one slider per dimension and watch the decoded digit change.
+
+Built on ipywidgets. The digit and the latent scatter are ``ipywidgets.Image``
+PNGs rendered with Pillow, which is fast enough to follow a dragged slider and
+needs no matplotlib backend in the browser. The scatter is drawn once by
+matplotlib; each update only paints a marker onto a copy of it.
+"""
+
+import io
+
+import ipywidgets as widgets
+import numpy as np
+import torch
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image, ImageDraw
+
+from .plots import decode_mean
+
+
+def _png(image):
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _render_scatter(z, labels, size_px=300):
+    """Draw the scatter once; return the RGB image and a function mapping (z1, z2) to pixels."""
+    fig = Figure(figsize=(size_px / 100, size_px / 100), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.12, 0.12, 0.84, 0.84))
+    ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=2, vmin=-0.5, vmax=9.5)
+    ax.set_xlabel("$z_1$", labelpad=0)
+    ax.set_ylabel("$z_2$", labelpad=0)
+    fig.canvas.draw()
+    rgba = np.asarray(fig.canvas.buffer_rgba())
+    height = rgba.shape[0]
+
+    def to_pixels(z1, z2):
+        x, y = ax.transData.transform((z1, z2))
+        return x, height - y  # matplotlib's origin is bottom left, an image's is top left
+
+    return Image.fromarray(rgba[..., :3].copy()), to_pixels
+
+
+class LatentSliders(widgets.HBox):
+    """The widget that ``latent_sliders`` returns; display it, or read its parts.
+
+    sliders: one FloatSlider per latent dimension (z_1 .. z_d)
+    digit:   Image widget with the decoded mean image E[x|z]
+    scatter: Image widget with the latent scatter and a red marker at (z_1, z_2), or None
+    """
+
+    def __init__(self, model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
+        self.model, self.scale = model, scale
+        self.sliders = [
+            widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step,
+                                description=f"z_{j + 1}", continuous_update=True,
+                                readout_format=".2f")
+            for j in range(model.latent_dim)]
+        self.digit = widgets.Image(format="png", width=28 * scale, height=28 * scale)
+        self.scatter = None
+        if z is not None and labels is not None:
+            z, labels = torch.as_tensor(z).detach().cpu(), torch.as_tensor(labels).cpu()
+            self._background, self._to_pixels = _render_scatter(z.numpy(), labels.numpy())
+            self.scatter = widgets.Image(format="png")
+        for slider in self.sliders:
+            slider.observe(self._update, names="value")
+        self._update()
+        panels = [widgets.VBox(self.sliders), self.digit]
+        super().__init__(panels + ([self.scatter] if self.scatter is not None else []))
+
+    @property
+    def z(self):
+        """The current latent vector, shape (1, latent_dim)."""
+        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
+
+    def decoded(self):
+        """The current decoded mean image as a (28, 28) tensor in [0, 1]."""
+        return decode_mean(self.model, self.z).reshape(28, 28)
+
+    def _update(self, change=None):
+        pixels = (self.decoded().numpy() * 255).round().astype(np.uint8)
+        big = Image.fromarray(255 - pixels).resize((28 * self.scale,) * 2, Image.NEAREST)
+        self.digit.value = _png(big)
+        if self.scatter is not None:
+            image = self._background.copy()
+            x, y = self._to_pixels(self.sliders[0].value, self.sliders[1].value)
+            ImageDraw.Draw(image).ellipse((x - 6, y - 6, x + 6, y + 6), outline="red", width=3)
+            self.scatter.value = _png(image)
+
+
+def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05):
+    """One slider per latent dimension; the decoded digit updates as they move.
+
+    Pass the encoded means ``z`` (N, d) and ``labels`` of some data to also show
+    the latent scatter of (z_1, z_2) with a marker at the sliders' position.
+    Sliders span [-limit, limit], where the N(0, 1) prior keeps 99.7% of its
+    mass for limit = 3.
+    """
+    model.eval()
+    return LatentSliders(model, z, labels, limit, step)
