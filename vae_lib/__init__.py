@@ -9,9 +9,10 @@
     plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
                    training_curves, save_figure
     widgets        latent_sliders (imported on demand: it needs ipywidgets)
+    checks         check_close, the exercises' self-checks
 """
 
-from . import data, distributions, evaluate, models, plots, train
+from . import checks, data, distributions, evaluate, models, plots, train
 from .data import MissingDataError, binarize, index_batches, load_mnist
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, reparameterize)

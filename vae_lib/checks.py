@@ -1,0 +1,27 @@
+"""Self-checks for the exercises: fail with what was expected, what came out, and a hint."""
+
+import torch
+
+
+def check_close(got, expected, name, hint, atol=1e-8, rtol=1e-6):
+    """Assert ``got`` equals ``expected`` within tolerances, or explain the difference.
+
+    A shape mismatch, a missing return (None) or a NaN each get their own message,
+    since each points at a different mistake.
+    """
+    if got is None:
+        raise AssertionError(f"{name}: your code returned None. Did you forget `return`?")
+    got = torch.as_tensor(got, dtype=torch.float64)
+    expected = torch.as_tensor(expected, dtype=torch.float64)
+    if got.shape != expected.shape:
+        raise AssertionError(f"{name}: expected shape {tuple(expected.shape)}, got "
+                             f"{tuple(got.shape)}. Hint: {hint}")
+    if not torch.isfinite(got).all():
+        raise AssertionError(f"{name}: your result contains NaN or inf: {got}. Hint: {hint}")
+    if not torch.allclose(got, expected, atol=atol, rtol=rtol):
+        worst = (got - expected).abs().argmax()
+        raise AssertionError(
+            f"{name}: expected {expected.flatten()[worst].item():.6g}, got "
+            f"{got.flatten()[worst].item():.6g} (largest difference of {got.numel()} values). "
+            f"Hint: {hint}")
+    print(f"{name}: correct")
