@@ -37,6 +37,8 @@ notebooks: setup
 	  echo "executing $$nb"; \
 	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
+	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
+	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
 
 clean:

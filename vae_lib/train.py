@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm  # the text bar: it updates live in Jupyter and stores its final state
 
 from . import models
 from .data import binarize as binarize_images
