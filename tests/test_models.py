@@ -45,3 +45,10 @@ def test_wrong_input_shape_says_how_to_fix():
 def test_unknown_likelihood_rejected():
     with pytest.raises(ValueError, match="bernoulli"):
         VAE(likelihood="poisson")
+
+
+def test_activation_is_configurable_and_recorded():
+    model = VAE(hidden=(8,), activation="silu")
+    assert isinstance(model.encoder[1], torch.nn.SiLU) and model.config["activation"] == "silu"
+    with pytest.raises(ValueError, match="relu"):
+        VAE(activation="sigmoid")

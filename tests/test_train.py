@@ -82,3 +82,29 @@ def test_choose_device_prefers_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert choose_device() == torch.device("cpu")
+
+
+def test_load_or_fit_reuses_only_a_matching_checkpoint(tmp_path, mnist_train):
+    from vae_lib import load_or_fit
+    images = mnist_train[0][:300]
+    path = tmp_path / "vae.pt"
+    seed_everything(0)
+    first = VAE(hidden=(16,))
+    history = load_or_fit(first, path, images, steps=5, batch_size=50, progress=False)
+    assert history["settings"]["steps"] == 5 and path.is_file()
+
+    second = VAE(hidden=(16,))                      # same config and settings: loaded, not trained
+    assert load_or_fit(second, path, images, steps=5, batch_size=50, progress=False) == history
+    z = torch.randn(3, 2)
+    assert torch.equal(second.decode(z), first.decode(z))
+
+    third = VAE(hidden=(16,))                       # different settings: trained again and overwritten
+    retrained = load_or_fit(third, path, images, steps=7, batch_size=50, progress=False)
+    assert retrained["step"][-1] == 7
+    assert load_checkpoint(path)[1]["settings"]["steps"] == 7
+
+
+def test_max_seconds_stops_training_early(mnist_train):
+    history = fit(VAE(hidden=(16,)), mnist_train[0][:500], steps=10**9, batch_size=50, max_seconds=0.5,
+                  progress=False)
+    assert 0 < history["step"][-1] < 10**9

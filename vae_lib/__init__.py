@@ -5,7 +5,7 @@
                    bernoulli_log_likelihood, gaussian_log_likelihood
     models         Autoencoder, VAE, ELBO
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units
-    train          fit, choose_device, seed_everything, save_checkpoint, load_checkpoint
+    train          fit, load_or_fit, choose_device, seed_everything, save_checkpoint, load_checkpoint
     plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
                    training_curves, save_figure
     widgets        latent_sliders (imported on demand: it needs ipywidgets)
@@ -20,7 +20,7 @@ from .evaluate import active_units, evaluate_elbo, log_likelihood
 from .models import ELBO, VAE, Autoencoder
 from .plots import (decode_mean, gaussian_quantile_grid, image_grid, latent_manifold,
                     latent_scatter, save_figure, training_curves)
-from .train import (CheckpointError, TrainingDiverged, choose_device, fit, load_checkpoint,
+from .train import (CheckpointError, TrainingDiverged, choose_device, fit, load_checkpoint, load_or_fit,
                     save_checkpoint, seed_everything)
 
 

@@ -17,11 +17,19 @@ from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
                             kl_normal_std, reparameterize)
 
 
-def mlp(sizes):
-    """Linear layers of the given sizes with a ReLU between them (none after the last)."""
+# By name, so a checkpoint's configuration stays plain data. SiLU (x * sigmoid(x)) is
+# smooth; measured here it fits the 2-D VAE better than ReLU at the same cost, while
+# ReLU does better for larger latents (see README, "Quality").
+ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+
+
+def mlp(sizes, activation="relu"):
+    """Linear layers of the given sizes with an activation between them (none after the last)."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+        layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
     return nn.Sequential(*layers[:-1])
 
 
@@ -45,12 +53,12 @@ def _check_input(x, data_dim):
 class Autoencoder(nn.Module):
     """Deterministic encoder z = f(x) and decoder logits = g(z), trained on reconstruction alone."""
 
-    def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784):
+    def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784, activation="relu"):
         super().__init__()
-        self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim)
+        self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim, activation=activation)
         self.latent_dim, self.data_dim = latent_dim, data_dim
-        self.encoder = mlp([data_dim, *hidden, latent_dim])
-        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
+        self.encoder = mlp([data_dim, *hidden, latent_dim], activation)
+        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim], activation)
 
     def encode(self, x):
         _check_input(x, self.data_dim)
@@ -86,18 +94,18 @@ class VAE(nn.Module):
     """
 
     def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784,
-                 likelihood="bernoulli", obs_logvar=0.0):
+                 likelihood="bernoulli", obs_logvar=0.0, activation="relu"):
         super().__init__()
         if likelihood not in ("bernoulli", "gaussian"):
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
         self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim,
-                           likelihood=likelihood, obs_logvar=obs_logvar)
+                           likelihood=likelihood, obs_logvar=obs_logvar, activation=activation)
         self.latent_dim, self.data_dim = latent_dim, data_dim
         self.likelihood, self.obs_logvar = likelihood, obs_logvar
         # One network outputs both mu and logvar (2 * latent_dim numbers). logvar is
         # unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1).
-        self.encoder = mlp([data_dim, *hidden, 2 * latent_dim])
-        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim])
+        self.encoder = mlp([data_dim, *hidden, 2 * latent_dim], activation)
+        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim], activation)
 
     def encode(self, x):
         """Return (mu, logvar) of q(z|x), each of shape (batch, latent_dim)."""

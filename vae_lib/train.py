@@ -10,6 +10,7 @@ import math
 import os
 import random
 import tempfile
+import time
 from pathlib import Path
 
 import torch
@@ -19,6 +20,9 @@ from . import models
 from .data import binarize as binarize_images
 from .data import index_batches
 from .evaluate import evaluate_elbo
+
+
+CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # git-ignored
 
 
 class TrainingDiverged(RuntimeError):
@@ -52,7 +56,7 @@ def seed_everything(seed):
 
 
 def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binarize=True,
-        x_test=None, seed=0, device=None, progress=True, desc="training"):
+        x_test=None, seed=0, device=None, progress=True, desc="training", max_seconds=None):
     """Train ``model`` by Adam on -mean(elbo) for ``steps`` optimizer steps; return the history.
 
     x_train, x_test: (N, 784) intensities in [0, 1]. With ``binarize`` every batch
@@ -63,6 +67,8 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
     (= -elbo with this beta), ``reconstruction`` (E_q log p(x|z)) and ``kl``,
     averaged over the epoch's examples, plus ``test_*`` versions when x_test is
     given. An epoch is one pass over x_train; a final partial epoch is recorded too.
+    ``max_seconds`` stops early after that much wall-clock time (for equal-time
+    comparisons); the history then ends at the step reached.
     """
     if x_train.dim() != 2:
         raise ValueError(f"x_train must be (N, features), got shape {tuple(x_train.shape)}")
@@ -87,8 +93,9 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
         history.update({f"test_{n}": [] for n in names})
 
     step, epoch = 0, 0
+    deadline = time.perf_counter() + max_seconds if max_seconds else math.inf
     bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
-    while step < steps:
+    while step < steps and time.perf_counter() <= deadline:
         epoch += 1
         # Sums stay on the device: reading them every step would force a GPU sync.
         sums, seen = torch.zeros(3, device=device), 0
@@ -106,7 +113,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
             seen += len(idx)
             step += 1
             bar.update()
-            if step == steps:
+            if step == steps or time.perf_counter() > deadline:
                 break
         means = (sums / seen).tolist()
         if not all(math.isfinite(v) for v in means):
@@ -128,6 +135,34 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
         bar.set_postfix(loss=f"{means[0]:.2f}", epoch=epoch, refresh=False)
     bar.close()
     model.eval()
+    return history
+
+
+def load_or_fit(model, path, x_train, **fit_kwargs):
+    """Load ``path`` if it holds this model trained with these settings; else fit and save it.
+
+    Notebooks share trained models this way (05 reuses 03's autoencoder, the
+    explorer reuses 05's VAE). A checkpoint is reused only when its model
+    configuration and its training settings (steps, lr, seed, ... but not
+    x_test or the progress bar) equal the requested ones, so a changed
+    notebook never silently picks up a stale model. Returns the history.
+    """
+    settings = {k: v for k, v in fit_kwargs.items() if k not in ("x_test", "progress", "desc", "device")}
+    settings["n_train"] = len(x_train)
+    path = Path(path)
+    if path.is_file():
+        try:
+            loaded, history = load_checkpoint(path, device="cpu")
+        except CheckpointError:
+            loaded, history = None, {}
+        if loaded is not None and loaded.config == model.config and history.get("settings") == settings:
+            model.load_state_dict(loaded.state_dict())
+            model.to(choose_device(fit_kwargs.get("device"))).eval()
+            print(f"loaded {path.name}: trained earlier with the same settings")
+            return history
+    history = fit(model, x_train, **fit_kwargs)
+    history["settings"] = settings
+    save_checkpoint(model, path, history)
     return history
 
 
