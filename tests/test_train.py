@@ -108,3 +108,14 @@ def test_max_seconds_stops_training_early(mnist_train):
     history = fit(VAE(hidden=(16,)), mnist_train[0][:500], steps=10**9, batch_size=50, max_seconds=0.5,
                   progress=False)
     assert 0 < history["step"][-1] < 10**9
+
+
+def test_test_evaluation_does_not_change_training(mnist_train):
+    images = mnist_train[0]
+    weights = []
+    for x_test in (None, images[-200:]):
+        seed_everything(1)
+        model = VAE(hidden=(16,))
+        fit(model, images[:400], steps=12, batch_size=50, x_test=x_test, progress=False)
+        weights.append(model.decoder[-1].weight.detach().clone())
+    assert torch.equal(weights[0], weights[1])

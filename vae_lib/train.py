@@ -127,7 +127,10 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
             history[name].append(value)
         if x_test is not None:
             model.eval()
-            test = evaluate_elbo(model, x_test, beta=beta)
+            # fork_rng: the evaluation's z samples must not shift the training's random
+            # stream, so the trained model does not depend on whether x_test was given.
+            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+                test = evaluate_elbo(model, x_test, beta=beta)
             model.train()
             history["test_loss"].append(-test["elbo"])
             history["test_reconstruction"].append(test["reconstruction"])
