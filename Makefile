@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
 
-.PHONY: setup lab test unit nbval notebooks clean
+.PHONY: setup lab test unit nbval notebooks quality benchmark clean
 
 # The stamp is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -40,6 +40,14 @@ notebooks: setup
 	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \
 	done
+
+## Test log-likelihood of notebook 05's models on the whole test split (README, Quality)
+quality: setup
+	$(BIN)/python benchmarks/quality.py
+
+## Training speed against the usual loops, and each notebook's time and memory (benchmarks/README.md)
+benchmark: setup
+	$(BIN)/python benchmarks/training_speed.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

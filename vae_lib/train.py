@@ -22,7 +22,8 @@ from .data import index_batches
 from .evaluate import evaluate_elbo
 
 
-CHECKPOINT_DIR = Path(__file__).resolve().parent.parent / "checkpoints"  # git-ignored
+# Where notebooks keep trained models: $VAE_CHECKPOINT_DIR, else checkpoints/ in the repo (git-ignored).
+CHECKPOINT_DIR = Path(os.environ.get("VAE_CHECKPOINT_DIR") or Path(__file__).resolve().parent.parent / "checkpoints")
 
 
 class TrainingDiverged(RuntimeError):
