@@ -61,6 +61,7 @@ class Autoencoder(nn.Module):
         self.decoder = mlp([latent_dim, *reversed(hidden), data_dim], activation)
 
     def encode(self, x):
+        """The code z = f(x), shape (batch, latent_dim)."""
         _check_input(x, self.data_dim)
         return self.encoder(x)
 
@@ -69,9 +70,11 @@ class Autoencoder(nn.Module):
         return self.decoder(z)
 
     def forward(self, x):
+        """Logits of the reconstruction g(f(x))."""
         return self.decode(self.encode(x))
 
     def log_px_given_z(self, x, logits):
+        """log p(x|z) per example under the Bernoulli decoder, from its logits."""
         return bernoulli_log_likelihood(logits, x)
 
     def elbo(self, x, beta=1.0):
