@@ -91,3 +91,4 @@ def test_gaussian_log_likelihood_matches_torch(generator):
 def test_shape_mismatch_is_a_clear_error(function):
     with pytest.raises(ValueError, match="must match"):
         function(torch.zeros(3, 2), torch.zeros(3, 4))
+

@@ -25,3 +25,18 @@ def check_close(got, expected, name, hint, atol=1e-8, rtol=1e-6):
             f"{got.flatten()[worst].item():.6g} (largest difference of {got.numel()} values). "
             f"Hint: {hint}")
     print(f"{name}: correct")
+
+
+
+def unfinished():
+    """The error an exercise raises until the student writes it: a NotImplementedError naming it.
+
+    The student notebooks (notebooks/assignments/) replace each solution with
+    ``raise vae_lib.checks.unfinished()``; the function it sits in is the exercise.
+    """
+    import inspect
+    caller = inspect.currentframe().f_back
+    name = caller.f_code.co_name if caller is not None else "this exercise"
+    return NotImplementedError(
+        f"Exercise `{name}` is not done yet: replace the `raise` line in its cell with your code, "
+        f"run that cell again, then run the self-check below it.")

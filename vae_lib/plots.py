@@ -4,13 +4,15 @@ Every function draws into a matplotlib Axes (made for you when ``ax=None``)
 and returns it, so notebooks can compose figures and end the cell with ``;``.
 """
 
+import os
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
-FIGURES_DIR = Path(__file__).resolve().parent.parent / "figures"
+# Where notebooks save figures: $VAE_FIGURES_DIR (tests use a temporary one), else figures/ in the repo.
+FIGURES_DIR = Path(os.environ.get("VAE_FIGURES_DIR") or Path(__file__).resolve().parent.parent / "figures")
 
 
 def _axes(ax, figsize=(5, 5)):

@@ -1,0 +1,29 @@
+"""The exercises' helpers: self-check messages and the unfinished-exercise error."""
+
+import pytest
+import torch
+
+from vae_lib.checks import check_close
+
+
+def test_unfinished_exercise_names_itself():
+    from vae_lib.checks import unfinished
+
+    def toy_elbo(mu, Sigma):
+        raise unfinished()
+
+    with pytest.raises(NotImplementedError, match="Exercise `toy_elbo` is not done yet"):
+        toy_elbo(0, 1)
+
+
+def test_check_close_explains_what_is_wrong(capsys):
+    check_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]), name="x", hint="h")
+    assert "x: correct" in capsys.readouterr().out
+    with pytest.raises(AssertionError, match=r"expected 2, got 3 .*Hint: add"):
+        check_close(torch.tensor([1.0, 3.0]), torch.tensor([1.0, 2.0]), name="x", hint="add")
+    with pytest.raises(AssertionError, match="shape"):
+        check_close(torch.zeros(3), torch.zeros(2), name="x", hint="h")
+    with pytest.raises(AssertionError, match="return"):
+        check_close(None, torch.zeros(2), name="x", hint="h")
+    with pytest.raises(AssertionError, match="NaN"):
+        check_close(torch.tensor([float("nan")]), torch.zeros(1), name="x", hint="h")
