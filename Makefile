@@ -19,7 +19,7 @@ setup: $(VENV)/.installed
 
 ## Start the series: JupyterLab on notebooks/
 lab: setup
-	$(BIN)/jupyter lab notebooks/
+	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 ## Every test: vae_lib unit tests, then every notebook under nbval (strict output comparison)
 test: setup
