@@ -64,8 +64,7 @@ def decode_mean(model, z):
 def latent_manifold(model, n=20, dims=(0, 1), ax=None, title=None):
     """Decode an n x n grid at Gaussian quantiles of the prior and show the mean images."""
     z = gaussian_quantile_grid(n, model.latent_dim, dims)
-    ax = image_grid(decode_mean(model, z), nrow=n, ax=_axes(ax, (7, 7)), title=title, padding=0)
-    return ax
+    return image_grid(decode_mean(model, z), nrow=n, ax=_axes(ax, (7, 7)), title=title, padding=0)
 
 
 def latent_scatter(z, labels, ax=None, title=None, s=3):

@@ -13,6 +13,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 from tqdm import tqdm  # the text bar: it updates live in Jupyter and stores its final state
 
@@ -48,12 +49,8 @@ def choose_device(device=None):
 def seed_everything(seed):
     """Seed Python, NumPy and torch (all devices) so a run can be repeated."""
     random.seed(seed)
+    np.random.seed(seed)
     torch.manual_seed(seed)  # also seeds CUDA
-    try:
-        import numpy as np
-        np.random.seed(seed)
-    except ImportError:
-        pass
 
 
 def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binarize=True,
