@@ -42,3 +42,12 @@ def test_evaluate_elbo_and_active_units(trained):
 def test_k_must_be_positive(trained):
     with pytest.raises(ValueError, match="k must be"):
         log_likelihood(trained[0], trained[1], k=0)
+
+
+def test_fraction_far_from_codes_counts_samples_in_holes():
+    from vae_lib import fraction_far_from_codes
+    grid = torch.cartesian_prod(torch.arange(10.0), torch.arange(10.0))   # codes 1 apart: spacing 1
+    assert fraction_far_from_codes(grid + 0.3, grid) == 0.0                # near codes: no hole
+    far = torch.tensor([[100.0, 100.0], [4.5, 4.5], [-20.0, 0.0], [4.0, 4.0]])
+    assert fraction_far_from_codes(far, grid) == 0.5                       # 2 of 4 beyond 5 spacings
+    assert fraction_far_from_codes(far, grid, spacings=200) == 0.0

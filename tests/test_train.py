@@ -35,7 +35,7 @@ def test_nan_loss_is_a_clear_error(mnist_train):
     model = VAE(hidden=(16,))
     with torch.no_grad():
         model.decoder[0].weight.fill_(float("nan"))
-    with pytest.raises(TrainingDiverged, match="learning rate"):
+    with pytest.raises(TrainingDiverged, match="before training began"):
         fit(model, mnist_train[0][:200], steps=5, batch_size=50, progress=False)
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import torch
 
+from . import validate
+
 DATA_ENV = "VAE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 MNIST_FILES = (
@@ -45,6 +47,15 @@ def _missing_data_message(root, reason):
     )
 
 
+def _check_not_inside_mnist(root):
+    """A common slip: pointing the data directory at MNIST/raw or MNIST/ instead of their parent."""
+    for inner, parent in ((root, root.parent.parent), (root / "raw", root.parent)):
+        if any((inner / name).is_file() for name in MNIST_FILES) and not (root / "MNIST" / "raw").is_dir():
+            raise MissingDataError(
+                f"{root.resolve()} holds the MNIST files itself, but the data directory must be the folder "
+                f"that contains MNIST/raw/. Point {DATA_ENV} (or root=) at {parent.resolve()} instead.")
+
+
 def load_mnist(root=None, train=True, device=None):
     """Return ``(images, labels)`` for one MNIST split.
 
@@ -57,6 +68,7 @@ def load_mnist(root=None, train=True, device=None):
 
     root = Path(root) if root is not None else default_data_dir()
     raw = root / "MNIST" / "raw"
+    _check_not_inside_mnist(root)
     if all((raw / name).is_file() for name in MNIST_FILES):
         try:
             dataset = MNIST(root, train=train, download=False)
@@ -70,6 +82,10 @@ def load_mnist(root=None, train=True, device=None):
             dataset = MNIST(root, train=train, download=True)
         except Exception as error:  # offline, a proxy, a half-written file...
             raise MissingDataError(_missing_data_message(root, type(error).__name__)) from None
+    if len(dataset.data) != len(dataset.targets) or dataset.data.shape[1:] != (28, 28):
+        raise MissingDataError(
+            f"The MNIST files in {raw.resolve()} do not fit together: {tuple(dataset.data.shape)} images "
+            f"but {len(dataset.targets)} labels. Delete them and download or copy them again.")
     images = dataset.data.reshape(len(dataset.data), -1).to(torch.float32).div_(255)
     labels = dataset.targets.to(torch.int64)
     return images.to(device), labels.to(device)
@@ -82,8 +98,7 @@ def binarize(images, generator=None):
     image every time we see an example (rather than thresholding once) acts as
     data augmentation and makes log p(x) a proper discrete log-probability.
     """
-    if images.min() < 0 or images.max() > 1:
-        raise ValueError("binarize expects intensities in [0, 1]; did you pass logits or raw bytes?")
+    validate.tensor("images", images, unit_interval=True)
     return torch.bernoulli(images, generator=generator)
 
 

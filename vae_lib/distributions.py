@@ -17,13 +17,16 @@ import math
 import torch
 import torch.nn.functional as F
 
+from . import validate
+
 LOG_2PI = math.log(2 * math.pi)
 
 
-def _check_same_shape(name_a, a, name_b, b):
-    if a.shape != b.shape:
-        raise ValueError(f"{name_a} has shape {tuple(a.shape)} but {name_b} has shape "
-                         f"{tuple(b.shape)}; they must match")
+def _check_pair(name_a, a, name_b, b, unit_interval_b=False):
+    """Both finite float tensors of one shape (validate.py says why these checks exist)."""
+    validate.tensor(name_a, a)
+    validate.tensor(name_b, b, unit_interval=unit_interval_b)
+    validate.same_shape(name_a, a, name_b, b)
 
 
 def reparameterize(mu, logvar, generator=None):
@@ -33,7 +36,7 @@ def reparameterize(mu, logvar, generator=None):
     gradients flow through mu and sigma. Each row gets its own eps: sharing one
     eps across a batch (as the blog post did) correlates every example's noise.
     """
-    _check_same_shape("mu", mu, "logvar", logvar)
+    _check_pair("mu", mu, "logvar", logvar)
     eps = torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
     return mu + torch.exp(0.5 * logvar) * eps
 
@@ -46,7 +49,7 @@ def kl_normal_std(mu, logvar):
     Working with logvar = log sigma^2 keeps sigma^2 = exp(logvar) > 0 for any
     network output and never takes the log of an underflowed zero.
     """
-    _check_same_shape("mu", mu, "logvar", logvar)
+    _check_pair("mu", mu, "logvar", logvar)
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
 
 
@@ -58,7 +61,8 @@ def kl_normal(mu_q, logvar_q, mu_p, logvar_p):
 
     With mu_p = 0 and logvar_p = 0 this is ``kl_normal_std``.
     """
-    _check_same_shape("mu_q", mu_q, "logvar_q", logvar_q)
+    _check_pair("mu_q", mu_q, "logvar_q", logvar_q)
+    _check_pair("mu_p", mu_p, "logvar_p", logvar_p)
     ratio = (logvar_q - logvar_p).exp()
     return 0.5 * (ratio + (mu_q - mu_p).pow(2) / logvar_p.exp() - 1.0 - (logvar_q - logvar_p)).sum(-1)
 
@@ -70,7 +74,7 @@ def bernoulli_log_likelihood(logits, x):
     (log s(l) = -softplus(-l)), never from probabilities: sigmoid saturates to
     exactly 0 or 1 in float32 and the log would be -inf.
     """
-    _check_same_shape("logits", logits, "x", x)
+    _check_pair("logits", logits, "x", x, unit_interval_b=True)
     return -F.binary_cross_entropy_with_logits(logits, x, reduction="none").sum(-1)
 
 
@@ -82,6 +86,7 @@ def gaussian_log_likelihood(x, mean, logvar):
     constant: MSE is a Gaussian likelihood whose sigma^2 acts as a KL weight.
     Also used for the densities of z: q(z|x) and, with mean 0 and logvar 0, p(z).
     """
-    _check_same_shape("x", x, "mean", mean)
+    _check_pair("x", x, "mean", mean)
     logvar = torch.as_tensor(logvar, dtype=x.dtype, device=x.device)
+    validate.tensor("logvar", logvar)
     return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) / logvar.exp()).expand_as(x).sum(-1)

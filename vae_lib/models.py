@@ -13,6 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from . import validate
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
                             kl_normal_std, reparameterize)
 
@@ -44,10 +45,26 @@ class ELBO(NamedTuple):
     kl: torch.Tensor
 
 
-def _check_input(x, data_dim):
-    if x.dim() != 2 or x.shape[1] != data_dim:
-        raise ValueError(f"expected a batch of flat images of shape (batch, {data_dim}), got "
+def _check_sizes(latent_dim, hidden, data_dim):
+    validate.number("latent_dim", latent_dim, minimum=1, integer=True)
+    validate.number("data_dim", data_dim, minimum=1, integer=True)
+    for size in hidden:
+        validate.number("each hidden layer size", size, minimum=1, integer=True)
+
+
+def _check_input(model, x):
+    """x must be a (batch, data_dim) float tensor on the model's device, finite and non-empty."""
+    if isinstance(x, torch.Tensor) and (x.dim() != 2 or x.shape[1] != model.data_dim):
+        raise ValueError(f"x must be a batch of flat images of shape (batch, {model.data_dim}), got shape "
                          f"{tuple(x.shape)}; flatten images with x.reshape(len(x), -1)")
+    validate.tensor("x", x)
+    validate.matches_model("x", x, model)
+
+
+def _check_codes(model, z):
+    """z must be (..., latent_dim): a batch of codes, or k samples of a batch."""
+    validate.tensor("z", z, dims=(2,), last=model.latent_dim)
+    validate.matches_model("z", z, model)
 
 
 class Autoencoder(nn.Module):
@@ -55,6 +72,7 @@ class Autoencoder(nn.Module):
 
     def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784, activation="relu"):
         super().__init__()
+        _check_sizes(latent_dim, hidden, data_dim)
         self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim, activation=activation)
         self.latent_dim, self.data_dim = latent_dim, data_dim
         self.encoder = mlp([data_dim, *hidden, latent_dim], activation)
@@ -62,11 +80,12 @@ class Autoencoder(nn.Module):
 
     def encode(self, x):
         """The code z = f(x), shape (batch, latent_dim)."""
-        _check_input(x, self.data_dim)
+        _check_input(self, x)
         return self.encoder(x)
 
     def decode(self, z):
         """Logits of the Bernoulli p(x|z); ``torch.sigmoid`` of them is the mean image."""
+        _check_codes(self, z)
         return self.decoder(z)
 
     def forward(self, x):
@@ -99,6 +118,8 @@ class VAE(nn.Module):
     def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784,
                  likelihood="bernoulli", obs_logvar=0.0, activation="relu"):
         super().__init__()
+        _check_sizes(latent_dim, hidden, data_dim)
+        validate.number("obs_logvar", obs_logvar)
         if likelihood not in ("bernoulli", "gaussian"):
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
         self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim,
@@ -112,12 +133,13 @@ class VAE(nn.Module):
 
     def encode(self, x):
         """Return (mu, logvar) of q(z|x), each of shape (batch, latent_dim)."""
-        _check_input(x, self.data_dim)
+        _check_input(self, x)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
     def decode(self, z):
-        """Parameters of p(x|z): Bernoulli logits, or Gaussian means."""
+        """Parameters of p(x|z): Bernoulli logits, or Gaussian means. z: (..., latent_dim)."""
+        _check_codes(self, z)
         return self.decoder(z)
 
     def forward(self, x):
@@ -136,6 +158,7 @@ class VAE(nn.Module):
 
         beta = 1 gives the evidence lower bound, log p(x) >= elbo.
         """
+        validate.number("beta", beta, minimum=0)
         decoded, mu, logvar = self(x)
         reconstruction = self.log_px_given_z(x, decoded)
         kl = kl_normal_std(mu, logvar)

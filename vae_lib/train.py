@@ -8,7 +8,9 @@ one tensor; a batch is ``x[idx]``.
 
 import math
 import os
+import pickle
 import random
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -17,7 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm  # the text bar: it updates live in Jupyter and stores its final state
 
-from . import models
+from . import models, validate
 from .data import binarize as binarize_images
 from .data import index_batches
 from .evaluate import evaluate_elbo
@@ -28,7 +30,11 @@ CHECKPOINT_DIR = Path(os.environ.get("VAE_CHECKPOINT_DIR") or Path(__file__).res
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite."""
+    """The loss became NaN or infinite. ``history`` holds the epochs before it."""
+
+    def __init__(self, message, history=None):
+        super().__init__(message)
+        self.history = history
 
 
 class CheckpointError(RuntimeError):
@@ -53,9 +59,12 @@ def seed_everything(seed):
     torch.manual_seed(seed)  # also seeds CUDA
 
 
-def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binarize=True,
+def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None, beta=1.0, binarize=True,
         x_test=None, seed=0, device=None, progress=True, desc="training", max_seconds=None):
     """Train ``model`` by Adam on -mean(elbo) for ``steps`` optimizer steps; return the history.
+
+    With ``lr_drop_at`` the learning rate falls tenfold from that step on (step
+    decay): large steps to get close, then small ones to settle into a minimum.
 
     x_train, x_test: (N, 784) intensities in [0, 1]. With ``binarize`` every batch
     is freshly sampled as Bernoulli pixels (test data is binarized once, with a
@@ -67,13 +76,15 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
     given. An epoch is one pass over x_train; a final partial epoch is recorded too.
     ``max_seconds`` stops early after that much wall-clock time (for equal-time
     comparisons); the history then ends at the step reached.
+
+    A NaN or infinite loss stops training with ``TrainingDiverged``; the model
+    keeps the weights of the last epoch that ended with finite weights, and the
+    error carries the history so far (``error.history``). Interrupting (Ctrl-C,
+    or the stop button in Jupyter) ends training cleanly too: the model keeps its
+    current weights and ``fit`` returns the history so far, marked
+    ``history["interrupted"] = True``.
     """
-    if x_train.dim() != 2:
-        raise ValueError(f"x_train must be (N, features), got shape {tuple(x_train.shape)}")
-    if not torch.isfinite(x_train).all():
-        raise ValueError("x_train contains NaN or infinite values; check how it was loaded")
-    if binarize and (x_train.min() < 0 or x_train.max() > 1):
-        raise ValueError("binarize=True needs intensities in [0, 1]; pass binarize=False otherwise")
+    _check_fit_arguments(model, x_train, x_test, steps, batch_size, lr, lr_drop_at, beta, binarize, max_seconds)
     device = choose_device(device)
     seed_everything(seed)
     model.to(device).train()
@@ -85,58 +96,111 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, beta=1.0, binari
             x_test = binarize_images(x_test, torch.Generator(device=device).manual_seed(seed + 1))
 
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    schedule = (torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[lr_drop_at], gamma=0.1)
+                if lr_drop_at is not None else None)
     names = ("loss", "reconstruction", "kl")
     history = {"epoch": [], "step": [], **{n: [] for n in names}}
     if x_test is not None:
         history.update({f"test_{n}": [] for n in names})
 
-    step, epoch = 0, 0
+    step, epoch, seen = 0, 0, 0
     deadline = time.perf_counter() + max_seconds if max_seconds else math.inf
     bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
-    while step < steps and time.perf_counter() <= deadline:
-        epoch += 1
-        # Sums stay on the device: reading them every step would force a GPU sync.
-        sums, seen = torch.zeros(3, device=device), 0
-        for idx in index_batches(len(x_train), batch_size, generator, device):
-            x = x_train[idx]
-            if binarize:  # range checked once above, so skip binarize()'s per-call check
-                x = torch.bernoulli(x, generator=generator)
-            terms = model.elbo(x, beta=beta)
-            loss = -terms.elbo.mean()
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
-            sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
-            seen += len(idx)
-            step += 1
-            bar.update()
-            if step == steps or time.perf_counter() > deadline:
-                break
-        means = (sums / seen).tolist()
-        if not all(math.isfinite(v) for v in means):
-            bar.close()
-            raise TrainingDiverged(
-                f"the loss became {means[0]} in epoch {epoch} (step {step}). Lower the learning "
-                f"rate (now {lr}), check the input for NaNs, or check the model's log-variance.")
-        history["epoch"].append(epoch)
-        history["step"].append(step)
-        for name, value in zip(names, means):
-            history[name].append(value)
-        if x_test is not None:
-            model.eval()
-            # fork_rng: the evaluation's z samples must not shift the training's random
-            # stream, so the trained model does not depend on whether x_test was given.
-            with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-                test = evaluate_elbo(model, x_test, beta=beta)
-            model.train()
-            history["test_loss"].append(-test["elbo"])
-            history["test_reconstruction"].append(test["reconstruction"])
-            history["test_kl"].append(test["kl"])
-        bar.set_postfix(loss=f"{means[0]:.2f}", epoch=epoch, refresh=False)
-    bar.close()
-    model.eval()
+    good_weights, good_step = (_copy_weights(model), 0) if _all_finite(model) else (None, None)
+    try:
+        with validate.trusted():  # x_train was checked once above; don't re-check every batch
+            while step < steps and time.perf_counter() <= deadline:
+                epoch += 1
+                # Sums stay on the device: reading them every step would force a GPU sync.
+                sums, seen = torch.zeros(3, device=device), 0
+                for idx in index_batches(len(x_train), batch_size, generator, device):
+                    x = x_train[idx]
+                    if binarize:  # range checked once above, so skip binarize()'s per-call check
+                        x = torch.bernoulli(x, generator=generator)
+                    terms = model.elbo(x, beta=beta)
+                    loss = -terms.elbo.mean()
+                    optimizer.zero_grad(set_to_none=True)
+                    loss.backward()
+                    optimizer.step()
+                    if schedule is not None:
+                        schedule.step()
+                    # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
+                    sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
+                    seen += len(idx)
+                    step += 1
+                    bar.update()
+                    if step == steps or time.perf_counter() > deadline:
+                        break
+                means = (sums / seen).tolist()
+                if not all(math.isfinite(v) for v in means):
+                    if good_weights is None:
+                        raise TrainingDiverged("the model's weights held NaN or inf before training began; "
+                                               "build a new model (and check what changed its weights)", history)
+                    model.load_state_dict(good_weights)
+                    raise TrainingDiverged(
+                        f"the loss became {means[0]} in epoch {epoch} (by step {step}). The model keeps the "
+                        f"weights it had after step {good_step}. Lower the learning rate (now {lr}), and check "
+                        f"the data (x_train holds values in [{x_train.min().item():.3g}, "
+                        f"{x_train.max().item():.3g}]; a Bernoulli decoder needs [0, 1]).", history)
+                _record_epoch(history, model, epoch, step, means, x_test, beta, device)
+                if _all_finite(model):
+                    good_weights, good_step = _copy_weights(model), step
+                bar.set_postfix(loss=f"{means[0]:.2f}", epoch=epoch, refresh=False)
+    except KeyboardInterrupt:
+        history["interrupted"] = True
+        if seen and (not history["step"] or history["step"][-1] != step):  # the unfinished epoch, too
+            means = (sums / seen).tolist()
+            if all(math.isfinite(v) for v in means):
+                _record_epoch(history, model, epoch, step, means, x_test, beta, device)
+        print(f"Training interrupted at step {step} of {steps}: the model keeps its current weights "
+              f"and the history holds the {len(history['epoch'])} epoch(s) so far.")
+    finally:
+        bar.close()
+        model.eval()
     return history
+
+
+def _all_finite(model):
+    return all(bool(torch.isfinite(p).all()) for p in model.parameters())
+
+
+def _copy_weights(model):
+    return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+
+
+def _record_epoch(history, model, epoch, step, means, x_test, beta, device):
+    history["epoch"].append(epoch)
+    history["step"].append(step)
+    for name, value in zip(("loss", "reconstruction", "kl"), means):
+        history[name].append(value)
+    if x_test is not None:
+        model.eval()
+        # fork_rng: the evaluation's z samples must not shift the training's random
+        # stream, so the trained model does not depend on whether x_test was given.
+        with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
+            test = evaluate_elbo(model, x_test, beta=beta)
+        model.train()
+        history["test_loss"].append(-test["elbo"])
+        history["test_reconstruction"].append(test["reconstruction"])
+        history["test_kl"].append(test["kl"])
+
+
+def _check_fit_arguments(model, x_train, x_test, steps, batch_size, lr, lr_drop_at, beta, binarize, max_seconds):
+    validate.number("steps", steps, minimum=1, integer=True)
+    validate.number("batch_size", batch_size, minimum=1, integer=True)
+    validate.number("lr", lr, above=0)
+    if lr_drop_at is not None:
+        validate.number("lr_drop_at", lr_drop_at, minimum=1, integer=True)
+    validate.number("beta", beta, minimum=0)
+    if max_seconds is not None:
+        validate.number("max_seconds", max_seconds, above=0)
+    for name, x in (("x_train", x_train), ("x_test", x_test)):
+        if x is None:
+            continue
+        validate.tensor(name, x, dims=2, unit_interval=binarize)
+        if x.shape[1] != model.data_dim:
+            raise ValueError(f"{name} has {x.shape[1]} features per example but the model expects "
+                             f"data_dim={model.data_dim}; flatten images with x.reshape(len(x), -1)")
 
 
 def load_or_fit(model, path, x_train, **fit_kwargs):
@@ -162,6 +226,9 @@ def load_or_fit(model, path, x_train, **fit_kwargs):
             print(f"loaded {path.name}: trained earlier with the same settings")
             return history
     history = fit(model, x_train, **fit_kwargs)
+    if history.get("interrupted"):  # saved, it would later pass for a finished run with these settings
+        print(f"not saving {path.name}: training was interrupted")
+        return history
     history["settings"] = settings
     save_checkpoint(model, path, history)
     return history
@@ -187,21 +254,50 @@ def save_checkpoint(model, path, history=None):
         raise
 
 
-def load_checkpoint(path, device=None):
+def load_checkpoint(path, device=None, model=None):
     """Rebuild a model saved by ``save_checkpoint``: returns (model, history).
 
-    Uses ``torch.load(weights_only=True)``: only tensors and plain containers
-    are unpickled, never arbitrary code.
+    With ``model`` given, load the weights into it instead, and refuse a
+    checkpoint whose class or configuration differs (naming both). Uses
+    ``torch.load(weights_only=True)``: only tensors and plain containers are
+    unpickled, so a file carrying pickled code is refused without running it.
     """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-        model = getattr(models, payload["class"])(**payload["config"])
-        model.load_state_dict(payload["state_dict"])
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL (\S+)", str(error))  # the callable the file wanted to import and call
+        if found is None:  # not our kind of pickle at all: garbage or truncated
+            raise CheckpointError(f"{path} is not a readable vae_lib checkpoint (not a torch.save file). "
+                                  f"Delete it and train again.") from None
+        raise CheckpointError(
+            f"{path} was refused: it holds pickled Python objects besides tensors ({found.group(1)}), which "
+            f"could run code when loaded. vae_lib never writes such files; delete it, or load it yourself "
+            f"only if you trust where it came from.") from None
+    except Exception as error:
+        reason = str(error).split(". ")[0]  # torch's first sentence; the rest is generic advice
+        raise CheckpointError(
+            f"{path} is not a readable vae_lib checkpoint ({type(error).__name__}: {reason}). "
+            f"It may be truncated: delete it and train again.") from None
+    if not isinstance(payload, dict) or not {"class", "config", "state_dict"} <= payload.keys():
+        raise CheckpointError(f"{path} is not a vae_lib checkpoint (no class, config and weights in it). "
+                              f"Delete it and train again.")
+    if model is not None and (payload["class"], payload["config"]) != (type(model).__name__, model.config):
+        raise CheckpointError(
+            f"{path} holds a {payload['class']}({_describe(payload['config'])}) but the model is a "
+            f"{type(model).__name__}({_describe(model.config)}). Build the model with the checkpoint's "
+            f"settings, or use load_checkpoint(path) without a model to rebuild it.")
+    try:
+        target = model if model is not None else getattr(models, payload["class"])(**payload["config"])
+        target.load_state_dict(payload["state_dict"])
     except Exception as error:
         raise CheckpointError(
             f"{path} is not a readable vae_lib checkpoint ({type(error).__name__}: {error}). "
             f"Delete it and train again.") from None
-    return model.to(choose_device(device)).eval(), payload["history"]
+    return target.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+def _describe(config):
+    return ", ".join(f"{key}={value!r}" for key, value in config.items())

@@ -15,6 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
+from . import validate
 from .plots import decode_mean
 
 
@@ -24,12 +25,16 @@ def _png(image):
     return buffer.getvalue()
 
 
-def _render_scatter(z, labels, size_px=300):
+def _render_scatter(z, labels, size_px=340):
     """Draw the scatter once; return the RGB image and a function mapping (z1, z2) to pixels."""
     fig = Figure(figsize=(size_px / 100, size_px / 100), dpi=100)
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.12, 0.12, 0.84, 0.84))
+    ax = fig.add_axes((0.16, 0.13, 0.8, 0.83))
     ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=2, vmin=-0.5, vmax=9.5)
+    for label in np.unique(labels):  # name each class at its median code: a legend you need not look up
+        x, y = np.median(z[labels == label], axis=0)
+        ax.text(x, y, str(label), ha="center", va="center", fontsize=11, fontweight="bold",
+                bbox=dict(boxstyle="circle,pad=0.15", facecolor="white", alpha=0.7, linewidth=0))
     ax.set_xlabel("$z_1$", labelpad=0)
     ax.set_ylabel("$z_2$", labelpad=0)
     fig.canvas.draw()
@@ -43,6 +48,21 @@ def _render_scatter(z, labels, size_px=300):
     return Image.fromarray(rgba[..., :3].copy()), to_pixels
 
 
+def _check_arguments(model, z, labels, limit, step):
+    validate.number("limit", limit, above=0)
+    validate.number("step", step, above=0)
+    if (z is None) != (labels is None):
+        raise ValueError("pass both z and labels for the latent scatter, or neither")
+    if z is not None:
+        z = torch.as_tensor(z)
+        validate.tensor("z", z.float(), dims=2, last=model.latent_dim)
+        if model.latent_dim < 2:
+            raise ValueError("the latent scatter needs at least 2 latent dimensions; call without z and labels")
+        if torch.as_tensor(labels).shape != (len(z),):
+            raise ValueError(f"labels must have shape ({len(z)},), one per row of z, got "
+                             f"{tuple(torch.as_tensor(labels).shape)}")
+
+
 class LatentSliders(widgets.HBox):
     """The widget that ``latent_sliders`` returns; display it, or read its parts.
 
@@ -52,6 +72,7 @@ class LatentSliders(widgets.HBox):
     """
 
     def __init__(self, model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
+        _check_arguments(model, z, labels, limit, step)
         self.model, self.scale = model, scale
         self.sliders = [
             widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step,
