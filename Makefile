@@ -4,9 +4,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
-NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
+NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) notebooks/latent_explorer.ipynb
 
-.PHONY: setup lab test unit nbval notebooks assignments quality benchmark clean
+.PHONY: setup chromium lab explorer test repeat slow unit nbval notebooks assignments quality benchmark clean
 
 # The stamp is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -21,9 +21,31 @@ setup: $(VENV)/.installed
 lab: setup
 	$(BIN)/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
-## Every test: vae_lib unit tests, then every notebook under nbval (strict output comparison)
-test: setup
-	$(BIN)/python -m pytest tests notebooks $(NBVAL) --ignore=notebooks/assignments -p no:cacheprovider
+## Debian's Chromium for tests/test_browser.py. Installed with apt when we may (root or sudo);
+## otherwise a note, and the browser tests skip (unless VAE_REQUIRE_BROWSER=1, as in CI).
+chromium:
+	@if [ -x /usr/bin/chromium ]; then exit 0; \
+	elif ! command -v apt-get >/dev/null; then echo "note: no apt-get; browser tests need Chromium (set VAE_CHROMIUM)"; \
+	elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	elif sudo -n true 2>/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	else echo "note: no Chromium and no root: the browser tests will be skipped (sudo apt-get install chromium)"; fi
+
+## The latent explorer as a standalone page (Voila, no code showing)
+explorer: setup
+	$(BIN)/voila notebooks/latent_explorer.ipynb
+
+## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests
+TEST_ARGS := tests notebooks $(NBVAL) --ignore=notebooks/assignments -p no:cacheprovider
+test: setup chromium
+	$(BIN)/python -m pytest $(TEST_ARGS)
+
+## The flakiness check: the whole of `make test` 3 times in a row, with identical outcomes (tests/README.md)
+repeat: setup chromium
+	$(BIN)/python tests/repeat_runs.py --runs 3 -- $(TEST_ARGS)
+
+## The slow checks left out of `make test` (the learning-rate sweep)
+slow: setup
+	$(BIN)/python -m pytest tests -m slow -v -s -p no:cacheprovider
 
 unit: setup
 	$(BIN)/python -m pytest tests -p no:cacheprovider
