@@ -242,16 +242,27 @@ def assert_no_error_shown(page):
         assert "Traceback" not in text and "Error displaying widget" not in text, f"an output shows an error:\n{text}"
 
 
+PROMPTS_JS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent)"
+
+
 def run_all_cells(page, timeout_s):
-    """Run > Run All Cells, then wait until no cell is queued or running."""
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-    last_prompt = page.locator(".jp-Notebook .jp-CodeCell .jp-InputPrompt").last
-    # Queued cells show [*]; the run is over when none does (an error aborts the rest of the queue).
-    page.wait_for_function("el => el.textContent.includes('*')", arg=last_prompt.element_handle(), timeout=30_000)
-    page.wait_for_function(
-        "() => ![...document.querySelectorAll('.jp-Notebook .jp-InputPrompt')]"
-        "      .some(p => p.textContent.includes('*'))", timeout=timeout_s * 1000, polling=500)
+    """Edit > Clear Outputs of All Cells, then Run > Run All Cells, and wait until the run is over.
+
+    Clearing first blanks every prompt to [ ]. Run All marks every queued cell [*] at once; each gets
+    its number when it ends, and an error un-queues the rest. So the run is over when some prompt has a
+    number and none shows [*]. (Waiting to *see* a [*] instead can miss a run that ends between polls.)
+    """
+    for menu, item in (("Edit", "Clear Outputs of All Cells"), ("Run", "Run All Cells")):
+        page.get_by_role("menuitem", name=menu, exact=True).click()
+        page.get_by_role("menuitem", name=item, exact=True).click()
+    try:
+        page.wait_for_function(
+            f"() => {{ const prompts = ({PROMPTS_JS})();"
+            "         return prompts.some(t => /\\d/.test(t)) && !prompts.some(t => t.includes('*')); }",
+            timeout=timeout_s * 1000, polling=500)
+    except Exception:
+        print(f"prompts when the wait ended: {page.evaluate(PROMPTS_JS)}")
+        raise
 
 
 def test_sliders_in_jupyterlab(page, start_server, tmp_path):
