@@ -114,9 +114,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
                 # Sums stay on the device: reading them every step would force a GPU sync.
                 sums, seen = torch.zeros(3, device=device), 0
                 for idx in index_batches(len(x_train), batch_size, generator, device):
-                    x = x_train[idx]
-                    if binarize:  # range checked once above, so skip binarize()'s per-call check
-                        x = torch.bernoulli(x, generator=generator)
+                    x = binarize_images(x_train[idx], generator) if binarize else x_train[idx]
                     terms = model.elbo(x, beta=beta)
                     loss = -terms.elbo.mean()
                     optimizer.zero_grad(set_to_none=True)
@@ -270,17 +268,14 @@ def load_checkpoint(path, device=None, model=None):
     except pickle.UnpicklingError as error:
         found = re.search(r"GLOBAL (\S+)", str(error))  # the callable the file wanted to import and call
         if found is None:  # not our kind of pickle at all: garbage or truncated
-            raise CheckpointError(f"{path} is not a readable vae_lib checkpoint (not a torch.save file). "
-                                  f"Delete it and train again.") from None
+            raise _unreadable(path, "not a torch.save file") from None
         raise CheckpointError(
             f"{path} was refused: it holds pickled Python objects besides tensors ({found.group(1)}), which "
             f"could run code when loaded. vae_lib never writes such files; delete it, or load it yourself "
             f"only if you trust where it came from.") from None
     except Exception as error:
         reason = str(error).split(". ")[0]  # torch's first sentence; the rest is generic advice
-        raise CheckpointError(
-            f"{path} is not a readable vae_lib checkpoint ({type(error).__name__}: {reason}). "
-            f"It may be truncated: delete it and train again.") from None
+        raise _unreadable(path, f"{type(error).__name__}: {reason}", "It may be truncated: delete it") from None
     if not isinstance(payload, dict) or not {"class", "config", "state_dict"} <= payload.keys():
         raise CheckpointError(f"{path} is not a vae_lib checkpoint (no class, config and weights in it). "
                               f"Delete it and train again.")
@@ -293,10 +288,12 @@ def load_checkpoint(path, device=None, model=None):
         target = model if model is not None else getattr(models, payload["class"])(**payload["config"])
         target.load_state_dict(payload["state_dict"])
     except Exception as error:
-        raise CheckpointError(
-            f"{path} is not a readable vae_lib checkpoint ({type(error).__name__}: {error}). "
-            f"Delete it and train again.") from None
+        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     return target.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+def _unreadable(path, reason, advice="Delete it"):
+    return CheckpointError(f"{path} is not a readable vae_lib checkpoint ({reason}). {advice} and train again.")
 
 
 def _describe(config):
