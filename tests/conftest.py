@@ -6,8 +6,8 @@ import vae_lib
 
 @pytest.fixture(scope="session")
 def mnist_train():
-    """The real training split from the data directory (VAE_DATA_DIR). Missing data fails loudly."""
-    return vae_lib.load_mnist(train=True)
+    """The real training split (MNIST's first 50,000 training images) from VAE_DATA_DIR. Missing data fails loudly."""
+    return vae_lib.load_mnist(split="train")
 
 
 @pytest.fixture
@@ -21,9 +21,10 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Run the browser tests last, after nbval has trained and saved notebook 05's models.
+    """Run the browser tests last, after nbval has trained and saved notebook 05's model.
 
-    Run first on a fresh clone, the JupyterLab test would train them itself inside
-    the browser session, which is slower than the 3-minute budget of these tests.
+    They pass in any order (run alone on a fresh clone, the JupyterLab test lets the
+    notebook train its model in the browser's kernel and allows the time for it),
+    but last they only load it, which is faster.
     """
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)  # stable: keeps the rest in order

@@ -68,6 +68,11 @@ def root_at_raw_folder(tmp):
     return load_mnist(root=tmp / "MNIST" / "raw")
 
 
+def small_training_file(tmp):
+    fake_mnist(tmp / "MNIST" / "raw")  # 3 images
+    return load_mnist(root=tmp)
+
+
 def offline_without_data(tmp, monkeypatch):
     import torchvision
 
@@ -181,6 +186,8 @@ CASES = [
          "at least 2 examples"),
     # training
     Case("train", "steps = 0", lambda: quick_fit(images(), steps=0), ValueError, "steps must be at least 1"),
+    Case("train", "record_every = 0", lambda: quick_fit(images(), record_every=0), ValueError,
+         "record_every must be at least 1"),
     Case("train", "batch_size = 0", lambda: quick_fit(images(), batch_size=0), ValueError,
          "batch_size must be at least 1"),
     Case("train", "a learning rate of 0", lambda: quick_fit(images(), lr=0), ValueError, "lr must be greater than 0"),
@@ -202,6 +209,10 @@ CASES = [
     Case("data", "a truncated IDX file", truncated_idx, MissingDataError, "cannot be read"),
     Case("data", "the data directory set to MNIST/raw instead of its parent", root_at_raw_folder, MissingDataError,
          "must be the folder that contains MNIST/raw/"),
+    Case("data", "a training file too small to hold out a validation split", small_training_file, MissingDataError,
+         "too few to set aside 10,000 for validation"),
+    Case("data", "an unknown split name", lambda: load_mnist(split="validation"), ValueError,
+         "split must be one of 'train', 'valid', 'test'"),
     # checkpoints
     Case("checkpoints", "a 16-D checkpoint loaded into a 2-D model", checkpoint_of_other_architecture, CheckpointError,
          "but the model is a VAE(latent_dim=2"),

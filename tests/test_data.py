@@ -4,6 +4,7 @@ import pytest
 import torch
 import torchvision
 
+import vae_lib
 from vae_lib import MissingDataError, binarize, index_batches, load_mnist
 from vae_lib.data import MNIST_FILES
 
@@ -14,8 +15,23 @@ def test_load_mnist_shapes_and_ranges(mnist_train):
     assert images.shape == (len(labels), 784)
     assert images.min() >= 0 and images.max() <= 1
     assert set(labels.unique().tolist()) == set(range(10))
-    test_images, _ = load_mnist(train=False)
-    assert len(test_images) == 10_000
+
+
+def test_splits_are_mnist_with_the_last_10000_training_images_held_out():
+    """train + valid is MNIST's training file in order; test is its test file; nothing else."""
+    train, train_labels = load_mnist(split="train")
+    valid, valid_labels = load_mnist(split="valid")
+    test, _ = load_mnist(split="test")
+    assert (len(train), len(valid), len(test)) == (50_000, 10_000, 10_000)
+    whole = torchvision.datasets.MNIST(vae_lib.data.default_data_dir(), train=True)
+    assert torch.equal(torch.cat([train, valid]), whole.data.flatten(1).float() / 255)
+    assert torch.equal(torch.cat([train_labels, valid_labels]), whole.targets)
+    assert train_labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # MNIST's published first labels
+
+
+def test_unknown_split_is_a_clear_error():
+    with pytest.raises(ValueError, match="split must be one of 'train', 'valid', 'test', got 'validation'"):
+        load_mnist(split="validation")
 
 
 def test_offline_without_files_says_where_to_put_them(tmp_path, monkeypatch):

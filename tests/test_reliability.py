@@ -43,13 +43,13 @@ def trained_weights(steps):
 
 def test_nan_loss_stops_fit_and_keeps_the_last_good_weights():
     seed_everything(0)
-    model = FailsAtCall(fail_at=10, failure="nan", hidden=(16,))  # 4 steps an epoch: NaN in epoch 3
+    model = FailsAtCall(fail_at=10, failure="nan", hidden=(16,))  # a record every 4 steps: NaN in the third
     with pytest.raises(TrainingDiverged) as info:
-        fit(model, images(), steps=40, batch_size=64, progress=False)
+        fit(model, images(), steps=40, batch_size=64, record_every=4, progress=False)
     message = str(info.value)
     assert "learning rate" in message and "[0, 1]" in message and "after step 8" in message
-    assert info.value.history["step"] == [4, 8]  # the epochs before the blow-up
-    expected = trained_weights(steps=8)          # the same run, stopped after epoch 2
+    assert info.value.history["step"] == [4, 8]  # the records before the blow-up
+    expected = trained_weights(steps=8)          # the same run, stopped after the second record
     for name, tensor in model.state_dict().items():
         assert torch.equal(tensor, expected[name]), f"{name} is not the weights of step 8"
     assert torch.isfinite(model.elbo(images(8)).elbo).all()  # usable
@@ -58,10 +58,10 @@ def test_nan_loss_stops_fit_and_keeps_the_last_good_weights():
 def test_interrupting_fit_leaves_a_usable_model_and_the_history_so_far(capsys):
     seed_everything(0)
     model = FailsAtCall(fail_at=11, failure="interrupt", hidden=(16,))
-    history = fit(model, images(), steps=40, batch_size=64, x_test=images(32), progress=False)
+    history = fit(model, images(), steps=40, batch_size=64, x_valid=images(32), record_every=4, progress=False)
     assert history["interrupted"] is True
-    assert history["step"] == [4, 8, 10]  # two whole epochs and the two steps of the third
-    assert len(history["test_loss"]) == 3
+    assert history["step"] == [4, 8, 10]  # two whole records and the two steps after them
+    assert len(history["valid_loss"]) == 3
     assert "interrupted at step 10" in capsys.readouterr().out
     assert not model.training and torch.isfinite(model.elbo(images(8)).elbo).all()
 

@@ -8,12 +8,20 @@ from vae_lib import (VAE, Autoencoder, CheckpointError, TrainingDiverged, choose
 def test_short_fit_lowers_the_loss_on_real_data(mnist_train):
     images, _ = mnist_train
     model = VAE(latent_dim=2, hidden=(128,))
-    history = fit(model, images[:2000], steps=120, batch_size=100, x_test=images[-500:], progress=False)
-    assert history["epoch"] == list(range(1, 7)) and history["step"][-1] == 120
+    history = fit(model, images[:2000], steps=120, batch_size=100, x_valid=images[-500:], record_every=20,
+                  progress=False)
+    assert history["step"] == [20, 40, 60, 80, 100, 120]
     # ~543 nats per image at initialization (784 * log 2); a working loop is far below after 120 steps
     assert history["loss"][-1] < history["loss"][0] - 20
-    assert history["test_loss"][-1] < history["test_loss"][0]
+    assert history["valid_loss"][-1] < history["valid_loss"][0]
     assert all(len(v) == 6 for v in history.values())
+
+
+def test_history_is_recorded_every_few_steps_and_at_the_last(mnist_train):
+    """Records fall every record_every steps, across epoch ends, plus one at the final step."""
+    history = fit(VAE(hidden=(16,)), mnist_train[0][:300], steps=25, batch_size=64, record_every=10,
+                  progress=False)
+    assert history["step"] == [10, 20, 25]  # 300 images are 5 batches an epoch: records ignore epochs
 
 
 def test_fit_trains_an_autoencoder(mnist_train):
@@ -110,12 +118,12 @@ def test_max_seconds_stops_training_early(mnist_train):
     assert 0 < history["step"][-1] < 10**9
 
 
-def test_test_evaluation_does_not_change_training(mnist_train):
+def test_validation_does_not_change_training(mnist_train):
     images = mnist_train[0]
     weights = []
-    for x_test in (None, images[-200:]):
+    for x_valid in (None, images[-200:]):
         seed_everything(1)
         model = VAE(hidden=(16,))
-        fit(model, images[:400], steps=12, batch_size=50, x_test=x_test, progress=False)
+        fit(model, images[:400], steps=12, batch_size=50, x_valid=x_valid, record_every=3, progress=False)
         weights.append(model.decoder[-1].weight.detach().clone())
     assert torch.equal(weights[0], weights[1])

@@ -1,6 +1,6 @@
 """vae_lib: the small library that the VAE notebooks build, one idea per module.
 
-    data           load_mnist, binarize, index_batches
+    data           load_mnist (train, valid and test splits), binarize, index_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood
     models         Autoencoder, VAE, ELBO

@@ -1,8 +1,14 @@
 """MNIST as whole tensors, dynamic binarization, and index batches.
 
-MNIST is tiny (60,000 x 784 bytes), so we keep every image in one tensor on the
+MNIST is tiny (70,000 x 784 bytes), so we keep every image in one tensor on the
 training device and make a batch by indexing it. That is several times faster
 than a per-image ``DataLoader`` and leaves nothing hidden.
+
+Three splits. MNIST ships a training file (60,000 images) and a test file
+(10,000). We carve a fixed **validation** split from the end of the training
+file, the classic last 10,000 images, and train on the rest: every choice made
+by measuring (learning rate, steps, beta, ...) is made on "valid", and "test"
+is touched once, for the numbers finally reported.
 
 Data directory: ``load_mnist(root=None)`` reads ``$VAE_DATA_DIR`` and falls back
 to ``data/`` at the top of the repository. Inside it torchvision expects
@@ -18,6 +24,8 @@ from . import validate
 
 DATA_ENV = "VAE_DATA_DIR"
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SPLITS = ("train", "valid", "test")
+VALID_SIZE = 10_000  # the last 10,000 training images, as in Kingma & Welling's and most MNIST papers
 MNIST_FILES = (
     "train-images-idx3-ubyte",
     "train-labels-idx1-ubyte",
@@ -56,22 +64,26 @@ def _check_not_inside_mnist(root):
                 f"that contains MNIST/raw/. Point {DATA_ENV} (or root=) at {parent.resolve()} instead.")
 
 
-def load_mnist(root=None, train=True, device=None):
-    """Return ``(images, labels)`` for one MNIST split.
+def load_mnist(root=None, split="train", device=None):
+    """Return ``(images, labels)`` for one split: "train", "valid" or "test".
 
     images: float32 tensor of shape (N, 784) with pixel intensities in [0, 1];
-    labels: int64 tensor of shape (N,). N comes from the files (60,000 or
-    10,000 for real MNIST; the offline copy used in CI has 5,000 training
-    images), so never assume it.
+    labels: int64 tensor of shape (N,). "valid" is the last ``VALID_SIZE``
+    images of MNIST's training file and "train" the ones before them (50,000
+    and 10,000 for MNIST); "test" is MNIST's test file (10,000). N comes from
+    the files, so never assume it.
     """
     from torchvision.datasets import MNIST  # imported here: torchvision is slow to import
 
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
     root = Path(root) if root is not None else default_data_dir()
     raw = root / "MNIST" / "raw"
     _check_not_inside_mnist(root)
+    train_file = split != "test"
     if all((raw / name).is_file() for name in MNIST_FILES):
         try:
-            dataset = MNIST(root, train=train, download=False)
+            dataset = MNIST(root, train=train_file, download=False)
         except Exception as error:  # truncated or not IDX at all
             raise MissingDataError(
                 f"The MNIST files in {raw.resolve()} exist but cannot be read "
@@ -79,15 +91,20 @@ def load_mnist(root=None, train=True, device=None):
             ) from None
     else:
         try:  # torchvision downloads into root/MNIST/raw when online
-            dataset = MNIST(root, train=train, download=True)
+            dataset = MNIST(root, train=train_file, download=True)
         except Exception as error:  # offline, a proxy, a half-written file...
             raise MissingDataError(_missing_data_message(root, type(error).__name__)) from None
     if len(dataset.data) != len(dataset.targets) or dataset.data.shape[1:] != (28, 28):
         raise MissingDataError(
             f"The MNIST files in {raw.resolve()} do not fit together: {tuple(dataset.data.shape)} images "
             f"but {len(dataset.targets)} labels. Delete them and download or copy them again.")
-    images = dataset.data.reshape(len(dataset.data), -1).to(torch.float32).div_(255)
-    labels = dataset.targets.to(torch.int64)
+    if train_file and len(dataset.data) <= VALID_SIZE:
+        raise MissingDataError(
+            f"The training file in {raw.resolve()} holds {len(dataset.data):,} images, too few to set aside "
+            f"{VALID_SIZE:,} for validation. It should hold MNIST's 60,000: download or copy it again.")
+    rows = {"train": slice(None, -VALID_SIZE), "valid": slice(-VALID_SIZE, None), "test": slice(None)}[split]
+    images = dataset.data[rows].flatten(1).to(torch.float32).div_(255)
+    labels = dataset.targets[rows].to(torch.int64)
     return images.to(device), labels.to(device)
 
 

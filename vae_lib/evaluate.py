@@ -78,7 +78,7 @@ def fraction_far_from_codes(samples, codes, spacings=5.0, reference=2000):
     The typical spacing is the median distance from a code to its nearest other
     code, over the first ``reference`` codes. A decoder only learned what to do
     near the codes it was trained on, so a sample far from all of them decodes to
-    something it never saw (notebook 03 derives this; 04 and 05 use it).
+    something it never saw (notebook 03 derives this; 04 and 06 use it).
     """
     validate.tensor("codes", codes, dims=2)
     validate.tensor("samples", samples, dims=2, last=codes.shape[1])

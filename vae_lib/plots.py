@@ -83,14 +83,18 @@ def latent_scatter(z, labels, ax=None, title=None, s=3):
 
 
 def training_curves(history, axes=None):
-    """Loss, reconstruction error -E[log p(x|z)] and KL per epoch, train and test, in nats."""
+    """Loss, reconstruction error -E[log p(x|z)] and KL against the optimizer step, in nats.
+
+    Training values are averages over the steps since the previous record;
+    validation values (when ``fit`` had x_valid) are measured at the record.
+    """
     if axes is None:
         axes = plt.figure(figsize=(12, 3.2)).subplots(1, 3)
     panels = [("loss", "loss = -ELBO", 1), ("reconstruction", "-E[log p(x|z)]", -1), ("kl", "KL(q || p)", 1)]
     for ax, (key, label, sign) in zip(axes, panels):
         ax.plot(history["step"], [sign * v for v in history[key]], label="train")
-        if f"test_{key}" in history:
-            ax.plot(history["step"], [sign * v for v in history[f"test_{key}"]], label="test")
+        if f"valid_{key}" in history:
+            ax.plot(history["step"], [sign * v for v in history[f"valid_{key}"]], label="validation")
         ax.set_xlabel("optimizer step")
         ax.set_ylabel(f"{label} (nats)")
         ax.legend()

@@ -1,9 +1,9 @@
 """One training loop for both models, plus devices, seeds and checkpoints.
 
-Training is sized in optimizer *steps*, not epochs, so a notebook's running
-time does not depend on how many images the data directory holds (5,000
-offline, 60,000 with torchvision's download). The data stays on the device as
-one tensor; a batch is ``x[idx]``.
+Training is sized in optimizer *steps*, not epochs: a notebook's running time
+is then set by its code, and the training curve gets a point every
+``record_every`` steps however large the data is. The data stays on the device
+as one tensor; a batch is ``x[idx]``.
 """
 
 import math
@@ -30,7 +30,7 @@ CHECKPOINT_DIR = Path(os.environ.get("VAE_CHECKPOINT_DIR") or Path(__file__).res
 
 
 class TrainingDiverged(RuntimeError):
-    """The loss became NaN or infinite. ``history`` holds the epochs before it."""
+    """The loss became NaN or infinite. ``history`` holds the records before it."""
 
     def __init__(self, message, history=None):
         super().__init__(message)
@@ -60,102 +60,115 @@ def seed_everything(seed):
 
 
 def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None, beta=1.0, binarize=True,
-        x_test=None, seed=0, device=None, progress=True, desc="training", max_seconds=None):
+        x_valid=None, record_every=100, seed=0, device=None, progress=True, desc="training", max_seconds=None):
     """Train ``model`` by Adam on -mean(elbo) for ``steps`` optimizer steps; return the history.
 
+    x_train, x_valid: (N, 784) intensities in [0, 1]. With ``binarize`` every
+    training batch is freshly sampled as Bernoulli pixels; x_valid is binarized
+    once, with a fixed seed, so its curve is comparable from point to point.
     With ``lr_drop_at`` the learning rate falls tenfold from that step on (step
-    decay): large steps to get close, then small ones to settle into a minimum.
+    decay): large steps to get close, then small ones to settle.
 
-    x_train, x_test: (N, 784) intensities in [0, 1]. With ``binarize`` every batch
-    is freshly sampled as Bernoulli pixels (test data is binarized once, with a
-    fixed seed, so its curve is comparable across epochs).
-
-    The history is a dict of per-epoch lists: ``epoch``, ``step``, ``loss``
-    (= -elbo with this beta), ``reconstruction`` (E_q log p(x|z)) and ``kl``,
-    averaged over the epoch's examples, plus ``test_*`` versions when x_test is
-    given. An epoch is one pass over x_train; a final partial epoch is recorded too.
+    The history is recorded every ``record_every`` steps (and at the last step):
+    ``step``, and the training ``loss`` (= -elbo with this beta),
+    ``reconstruction`` (E_q log p(x|z)) and ``kl``, averaged over the images seen
+    since the previous record; with x_valid, ``valid_loss``,
+    ``valid_reconstruction`` and ``valid_kl`` on it at that moment.
     ``max_seconds`` stops early after that much wall-clock time (for equal-time
     comparisons); the history then ends at the step reached.
 
     A NaN or infinite loss stops training with ``TrainingDiverged``; the model
-    keeps the weights of the last epoch that ended with finite weights, and the
+    keeps the weights it had at the last record with a finite loss, and the
     error carries the history so far (``error.history``). Interrupting (Ctrl-C,
     or the stop button in Jupyter) ends training cleanly too: the model keeps its
     current weights and ``fit`` returns the history so far, marked
     ``history["interrupted"] = True``.
     """
-    _check_fit_arguments(model, x_train, x_test, steps, batch_size, lr, lr_drop_at, beta, binarize, max_seconds)
+    _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop_at, beta, binarize,
+                         record_every, max_seconds)
     device = choose_device(device)
     seed_everything(seed)
     model.to(device).train()
     x_train = x_train.to(device)
     generator = torch.Generator(device=device).manual_seed(seed)
-    if x_test is not None:
-        x_test = x_test.to(device)
+    if x_valid is not None:
+        x_valid = x_valid.to(device)
         if binarize:
-            x_test = binarize_images(x_test, torch.Generator(device=device).manual_seed(seed + 1))
-
+            x_valid = binarize_images(x_valid, torch.Generator(device=device).manual_seed(seed + 1))
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = (torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=[lr_drop_at], gamma=0.1)
                 if lr_drop_at is not None else None)
-    names = ("loss", "reconstruction", "kl")
-    history = {"epoch": [], "step": [], **{n: [] for n in names}}
-    if x_test is not None:
-        history.update({f"test_{n}": [] for n in names})
-
-    step, epoch, seen = 0, 0, 0
-    deadline = time.perf_counter() + max_seconds if max_seconds else math.inf
+    history = {"step": [], "loss": [], "reconstruction": [], "kl": []}
+    if x_valid is not None:
+        history.update(valid_loss=[], valid_reconstruction=[], valid_kl=[])
+    batches = _endless_batches(len(x_train), batch_size, generator, device)
+    out_of_time = _clock(max_seconds)
+    guard = _DivergenceGuard(model, lr, x_train)
+    sums, seen, step = torch.zeros(3, device=device), 0, 0  # sums stay on the device: no GPU sync per step
     bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
-    good_weights, good_step = (_copy_weights(model), 0) if _all_finite(model) else (None, None)
     try:
         with validate.trusted():  # x_train was checked once above; don't re-check every batch
-            while step < steps and time.perf_counter() <= deadline:
-                epoch += 1
-                # Sums stay on the device: reading them every step would force a GPU sync.
-                sums, seen = torch.zeros(3, device=device), 0
-                for idx in index_batches(len(x_train), batch_size, generator, device):
-                    x = binarize_images(x_train[idx], generator) if binarize else x_train[idx]
-                    terms = model.elbo(x, beta=beta)
-                    loss = -terms.elbo.mean()
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    if schedule is not None:
-                        schedule.step()
-                    # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
-                    sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
-                    seen += len(idx)
-                    step += 1
-                    bar.update()
-                    if step == steps or time.perf_counter() > deadline:
-                        break
-                means = (sums / seen).tolist()
-                if not all(math.isfinite(v) for v in means):
-                    if good_weights is None:
-                        raise TrainingDiverged("the model's weights held NaN or inf before training began; "
-                                               "build a new model (and check what changed its weights)", history)
-                    model.load_state_dict(good_weights)
-                    raise TrainingDiverged(
-                        f"the loss became {means[0]} in epoch {epoch} (by step {step}). The model keeps the "
-                        f"weights it had after step {good_step}. Lower the learning rate (now {lr}), and check "
-                        f"the data (x_train holds values in [{x_train.min().item():.3g}, "
-                        f"{x_train.max().item():.3g}]; a Bernoulli decoder needs [0, 1]).", history)
-                _record_epoch(history, model, epoch, step, means, x_test, beta, device)
-                if _all_finite(model):
-                    good_weights, good_step = _copy_weights(model), step
-                bar.set_postfix(loss=f"{means[0]:.2f}", epoch=epoch, refresh=False)
+            while step < steps and not out_of_time():
+                idx = next(batches)
+                x = binarize_images(x_train[idx], generator) if binarize else x_train[idx]
+                terms = model.elbo(x, beta=beta)
+                loss = -terms.elbo.mean()
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                if schedule is not None:
+                    schedule.step()
+                # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
+                sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
+                seen, step = seen + len(idx), step + 1
+                bar.update()
+                if step % record_every == 0 or step == steps or out_of_time():
+                    means = (sums / seen).tolist()
+                    guard.check(means, step, history)
+                    _record(history, model, step, means, x_valid, beta, device)
+                    bar.set_postfix(loss=f"{means[0]:.2f}", refresh=False)
+                    sums, seen = torch.zeros(3, device=device), 0
     except KeyboardInterrupt:
-        history["interrupted"] = True
-        if seen and (not history["step"] or history["step"][-1] != step):  # the unfinished epoch, too
-            means = (sums / seen).tolist()
-            if all(math.isfinite(v) for v in means):
-                _record_epoch(history, model, epoch, step, means, x_test, beta, device)
-        print(f"Training interrupted at step {step} of {steps}: the model keeps its current weights "
-              f"and the history holds the {len(history['epoch'])} epoch(s) so far.")
+        _record_interruption(history, model, step, steps, sums, seen, x_valid, beta, device)
     finally:
         bar.close()
         model.eval()
     return history
+
+
+def _endless_batches(n, batch_size, generator, device):
+    """Index batches forever: one shuffled pass over range(n) after another."""
+    while True:
+        yield from index_batches(n, batch_size, generator, device)
+
+
+def _clock(max_seconds):
+    """A function that says whether ``max_seconds`` of wall-clock time have passed (never, for None)."""
+    deadline = time.perf_counter() + max_seconds if max_seconds else math.inf
+    return lambda: time.perf_counter() > deadline
+
+
+class _DivergenceGuard:
+    """Keeps the weights of the last record with a finite loss, and restores them if the loss blows up."""
+
+    def __init__(self, model, lr, x_train):
+        self.model, self.lr, self.x_train = model, lr, x_train
+        self.weights, self.step = (_copy_weights(model), 0) if _all_finite(model) else (None, None)
+
+    def check(self, means, step, history):
+        if all(math.isfinite(v) for v in means):
+            if _all_finite(self.model):
+                self.weights, self.step = _copy_weights(self.model), step
+            return
+        if self.weights is None:
+            raise TrainingDiverged("the model's weights held NaN or inf before training began; "
+                                   "build a new model (and check what changed its weights)", history)
+        self.model.load_state_dict(self.weights)
+        x = self.x_train
+        raise TrainingDiverged(
+            f"the loss became {means[0]} by step {step}. The model keeps the weights it had after step "
+            f"{self.step}. Lower the learning rate (now {self.lr}), and check the data (x_train holds values "
+            f"in [{x.min().item():.3g}, {x.max().item():.3g}]; a Bernoulli decoder needs [0, 1]).", history)
 
 
 def _all_finite(model):
@@ -166,25 +179,37 @@ def _copy_weights(model):
     return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
-def _record_epoch(history, model, epoch, step, means, x_test, beta, device):
-    history["epoch"].append(epoch)
+def _record(history, model, step, means, x_valid, beta, device):
     history["step"].append(step)
     for name, value in zip(("loss", "reconstruction", "kl"), means):
         history[name].append(value)
-    if x_test is not None:
+    if x_valid is not None:
         model.eval()
         # fork_rng: the evaluation's z samples must not shift the training's random
-        # stream, so the trained model does not depend on whether x_test was given.
+        # stream, so the trained model does not depend on whether x_valid was given.
         with torch.random.fork_rng(devices=[device] if device.type == "cuda" else []):
-            test = evaluate_elbo(model, x_test, beta=beta)
+            valid = evaluate_elbo(model, x_valid, beta=beta)
         model.train()
-        history["test_loss"].append(-test["elbo"])
-        history["test_reconstruction"].append(test["reconstruction"])
-        history["test_kl"].append(test["kl"])
+        history["valid_loss"].append(-valid["elbo"])
+        history["valid_reconstruction"].append(valid["reconstruction"])
+        history["valid_kl"].append(valid["kl"])
 
 
-def _check_fit_arguments(model, x_train, x_test, steps, batch_size, lr, lr_drop_at, beta, binarize, max_seconds):
+def _record_interruption(history, model, step, steps, sums, seen, x_valid, beta, device):
+    """Ctrl-C: record the steps since the last record (if finite), mark the history, and say so."""
+    history["interrupted"] = True
+    if seen:
+        means = (sums / seen).tolist()
+        if all(math.isfinite(v) for v in means):
+            _record(history, model, step, means, x_valid, beta, device)
+    print(f"Training interrupted at step {step} of {steps}: the model keeps its current weights "
+          f"and the history holds the {len(history['step'])} record(s) so far.")
+
+
+def _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop_at, beta, binarize,
+                         record_every, max_seconds):
     validate.number("steps", steps, minimum=1, integer=True)
+    validate.number("record_every", record_every, minimum=1, integer=True)
     validate.number("batch_size", batch_size, minimum=1, integer=True)
     validate.number("lr", lr, above=0)
     if lr_drop_at is not None:
@@ -192,7 +217,7 @@ def _check_fit_arguments(model, x_train, x_test, steps, batch_size, lr, lr_drop_
     validate.number("beta", beta, minimum=0)
     if max_seconds is not None:
         validate.number("max_seconds", max_seconds, above=0)
-    for name, x in (("x_train", x_train), ("x_test", x_test)):
+    for name, x in (("x_train", x_train), ("x_valid", x_valid)):
         if x is None:
             continue
         validate.tensor(name, x, dims=2, unit_interval=binarize)
@@ -207,10 +232,10 @@ def load_or_fit(model, path, x_train, **fit_kwargs):
     Notebooks share trained models this way (05 reuses 03's autoencoder, the
     explorer reuses 05's VAE). A checkpoint is reused only when its model
     configuration and its training settings (steps, lr, seed, ... but not
-    x_test or the progress bar) equal the requested ones, so a changed
+    x_valid or the progress bar) equal the requested ones, so a changed
     notebook never silently picks up a stale model. Returns the history.
     """
-    settings = {k: v for k, v in fit_kwargs.items() if k not in ("x_test", "progress", "desc", "device")}
+    settings = {k: v for k, v in fit_kwargs.items() if k not in ("x_valid", "progress", "desc", "device")}
     settings["n_train"] = len(x_train)
     path = Path(path)
     if path.is_file():
