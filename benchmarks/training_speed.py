@@ -41,7 +41,7 @@ from torchvision import datasets, transforms
 import vae_lib
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGETS = {"00": 30, "01": 30, "02": 30, "03": 90, "04": 90, "05": 150, "06": 90}
+BUDGETS = {"00": 30, "01": 30, "02": 30, "03": 90, "04": 90, "05": 150, "06": 150, "07": 90}
 
 
 def images_per_second(step, batch_size, seconds, warmup=0.5):
@@ -125,7 +125,7 @@ def blog_post_step(batch_size=8):
 
 
 def measure_loops(seconds):
-    x_train, _ = vae_lib.load_mnist(train=True)
+    x_train, _ = vae_lib.load_mnist(split="train")
     rates = {}
     vae_lib.seed_everything(0)
     rates["fit, 2-D VAE (512-256, SiLU)"] = fit_rate(
@@ -197,15 +197,18 @@ def main():
     notebooks = {}
     if not args.no_notebooks:
         # A fresh checkpoint folder: every notebook trains from scratch, as on a new clone,
-        # while 05 still finds the autoencoder that 03 saved, as in a real run of the series.
+        # while 06 still finds the models that 03 and 05 saved, as in a real run of the series.
         os.environ["VAE_CHECKPOINT_DIR"] = tempfile.mkdtemp(prefix="vae-benchmark-")
-        print(f"\n{'notebook':34} {'seconds':>8} {'budget':>7} {'peak MiB':>9}")
+        print(f"\n{'notebook':34} {'seconds':>8} {'budget':>7} {'of budget':>10} {'peak MiB':>9}")
         for path in sorted(Path(p) for p in glob.glob(str(ROOT / "notebooks" / "[0-9][0-9]_*.ipynb"))):
             seconds, peak = run_notebook(path)
             budget = BUDGETS.get(path.name[:2])
             notebooks[path.name] = dict(seconds=seconds, peak_mib=peak, budget=budget)
-            flag = "" if budget is None or seconds <= budget else "  OVER BUDGET"
-            print(f"{path.name:34} {seconds:8.1f} {budget or '':>7} {peak:9.0f}{flag}")
+            share = f"{seconds / budget:.0%}" if budget else ""
+            # the budgets must hold with a margin of at least 20%: other machines and days are slower
+            flag = ("" if budget is None or seconds <= 0.8 * budget else
+                    "  OVER BUDGET" if seconds > budget else "  LESS THAN 20% MARGIN")
+            print(f"{path.name:34} {seconds:8.1f} {budget or '':>7} {share:>10} {peak:9.0f}{flag}")
         print(f"{'total':34} {sum(n['seconds'] for n in notebooks.values()):8.1f}")
     if args.json:
         args.json.write_text(json.dumps(dict(rates=rates, ratios=ratios, notebooks=notebooks), indent=2))

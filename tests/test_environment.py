@@ -37,6 +37,15 @@ def test_same_packages_and_bounds():
     assert conda_requirements() == pyproject_requirements()
 
 
+def test_same_minimum_python():
+    """pyproject's requires-python and environment.yml's python pin name the same minimum version."""
+    required = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["requires-python"]
+    spec = yaml.safe_load((ROOT / "environment.yml").read_text())
+    pinned = next(e for e in spec["dependencies"] if isinstance(e, str) and e.startswith("python"))
+    minimum = re.fullmatch(r">=(3\.\d+)", required.replace(" ", "")).group(1)
+    assert re.fullmatch(rf"python(=|>=){re.escape(minimum)}", pinned.replace(" ", "")), (required, pinned)
+
+
 def test_environment_installs_the_repo_itself():
     spec = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(e["pip"] for e in spec["dependencies"] if isinstance(e, dict))
