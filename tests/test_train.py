@@ -26,7 +26,8 @@ def test_history_is_recorded_every_few_steps_and_at_the_last(mnist_train):
 
 def test_fit_trains_an_autoencoder(mnist_train):
     images, _ = mnist_train
-    history = fit(Autoencoder(hidden=(64,)), images[:1000], steps=40, batch_size=100, progress=False)
+    history = fit(Autoencoder(hidden=(64,)), images[:1000], steps=40, batch_size=100, record_every=10,
+                  progress=False)
     assert history["loss"][-1] < history["loss"][0] and set(history["kl"]) == {0.0}
 
 
