@@ -118,7 +118,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
                 optimizer.step()
                 if schedule is not None:
                     schedule.step()
-                # detach(): keep numbers, not graphs (the blog's `l += loss` kept every graph alive).
+                # detach(): keep numbers, not graphs (the blog's `l += loss` chained every step's graph to the next).
                 sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
                 seen, step = seen + len(idx), step + 1
                 bar.update()
