@@ -1,6 +1,7 @@
 """The search behind notebook 05's and 06's training recipes, measured on the validation split.
 
-    .venv/bin/python benchmarks/recipe_search.py            # every candidate, about 15 minutes
+    .venv/bin/python benchmarks/recipe_search.py            # every candidate: 14 of ~1.5 min each, ~20 minutes
+    .venv/bin/python benchmarks/recipe_search.py --keep     # only candidates not yet in recipe_search.json
     .venv/bin/python benchmarks/recipe_search.py --latent 2 # only the 2-D ones
 
 Each candidate is a 784-512-256-d MLP VAE trained from seed 0 with ``vae_lib.fit``
@@ -9,8 +10,9 @@ minute on this project's 2-core machine (the notebooks' time budget). It is
 scored on the **validation** split (the last 10,000 training images, binarized
 once): the ELBO on all of it and the importance-weighted log p(x), k = 100, on
 its first 2,000 images, with the standard error of each candidate's difference
-from the first one on the same images; the table goes to recipe_search.json. The test split is never touched here:
-``benchmarks/quality.py`` measures the chosen recipes on it, once.
+from the first one on the same images; the table goes to recipe_search.json.
+The test split is never touched here: ``benchmarks/quality.py`` measures the
+chosen recipes on it (the README says when that happened, and what it prompted).
 """
 
 import argparse
