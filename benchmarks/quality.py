@@ -20,7 +20,7 @@ import torch
 
 import vae_lib
 
-CHECKPOINTS = {"2-D": "vae_2d.pt", "16-D": "vae_16d.pt"}  # what notebooks 05 and 06 save
+CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d"}  # what notebooks 05 and 06 save
 
 
 def main():
@@ -36,7 +36,7 @@ def main():
     print(f"{'latent':>6} {'test ELBO':>16} {'log p(x)':>16} {'gap':>6} {'seconds':>8}  model and training")
     for name, filename in CHECKPOINTS.items():
         try:
-            model, history = vae_lib.load_checkpoint(vae_lib.train.CHECKPOINT_DIR / filename, device=device)
+            model, history = vae_lib.load_checkpoint(vae_lib.checkpoint_path(filename), device=device)
         except vae_lib.CheckpointError as error:
             sys.exit(f"{error}\nRun notebooks 05 and 06 first (make notebooks, or open them in JupyterLab): "
                      f"they train and save the models this script measures.")
@@ -49,8 +49,8 @@ def main():
         se = lambda t: t.std().item() / math.sqrt(len(t))
         recipe = ", ".join(f"{key}={value}" for key, value in history.get("settings", {}).items())
         print(f"{name:>6} {elbo.mean():9.2f} ± {se(elbo):4.2f} {log_lik.mean():9.2f} ± {se(log_lik):4.2f} "
-              f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  hidden={model.config['hidden']}, "
-              f"{model.config['activation']}; {recipe}")
+              f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  hidden={list(model.config.hidden)}, "
+              f"{model.config.activation}; {recipe}")
 
 
 if __name__ == "__main__":

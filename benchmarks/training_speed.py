@@ -76,7 +76,7 @@ def step_function(model, optimizer, next_batch):
 
 def dataloader_batches(batch_size):
     "The tutorial pipeline: torchvision MNIST, ToTensor, a shuffled DataLoader, flatten, binarize."
-    dataset = datasets.MNIST(vae_lib.data.default_data_dir(), train=True, transform=transforms.ToTensor())
+    dataset = datasets.MNIST(vae_lib.paths.data_dir(), train=True, transform=transforms.ToTensor())
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=True)
     while True:
         for images, _ in loader:
@@ -105,7 +105,7 @@ class BlogPostVAE(nn.Module):
 def blog_post_step(batch_size=8):
     model = BlogPostVAE()
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-4)
-    dataset = datasets.MNIST(vae_lib.data.default_data_dir(), train=True, transform=transforms.ToTensor())
+    dataset = datasets.MNIST(vae_lib.paths.data_dir(), train=True, transform=transforms.ToTensor())
     batches = iter(())
 
     def step():

@@ -40,7 +40,6 @@ CHROMIUM = os.environ.get("VAE_CHROMIUM", "/usr/bin/chromium")
 # No sandbox (CI runs as root), no GPU, and nothing that phones home.
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]
-FIGURES_DIR = Path(os.environ.get("VAE_FIGURES_DIR") or ROOT / "figures")
 SHOTS_DIR = Path(os.environ.get("VAE_BROWSER_SHOTS") or ROOT / "build" / "browser")  # failure screenshots
 
 pytestmark = pytest.mark.browser
@@ -296,7 +295,7 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path):
         # With notebook 05's checkpoint (saved by nbval earlier in `make test`) the notebook only loads its
         # model; without it (this test run alone on a fresh clone) it trains it first, in the browser's
         # kernel, as a student's first run does: allow for that training (~80 s here) with room to spare.
-        trained = (vae_lib.train.CHECKPOINT_DIR / "vae_2d.pt").is_file()
+        trained = vae_lib.checkpoint_path("vae_2d").is_file()
         run_all_cells(page, timeout_s=170 if trained else 470)
 
         # Save, and read what ran from the file: every code cell executed, no error output.
@@ -314,8 +313,8 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path):
         explorer = page.locator(".widget-hbox:has(.widget-slider)").first
         explorer.scroll_into_view_if_needed()
         move_sliders_and_check_the_digit(page, explorer)
-        FIGURES_DIR.mkdir(exist_ok=True)
-        explorer.screenshot(path=FIGURES_DIR / "latent_sliders.png")
+        vae_lib.paths.figures_dir().mkdir(exist_ok=True)
+        explorer.screenshot(path=vae_lib.paths.figures_dir() / "latent_sliders.png")
 
 
 def test_explorer_page_in_voila(page, start_server):

@@ -23,15 +23,10 @@ def test_splits_are_mnist_with_the_last_10000_training_images_held_out():
     valid, valid_labels = load_mnist(split="valid")
     test, _ = load_mnist(split="test")
     assert (len(train), len(valid), len(test)) == (50_000, 10_000, 10_000)
-    whole = torchvision.datasets.MNIST(vae_lib.data.default_data_dir(), train=True)
+    whole = torchvision.datasets.MNIST(vae_lib.paths.data_dir(), train=True)
     assert torch.equal(torch.cat([train, valid]), whole.data.flatten(1).float() / 255)
     assert torch.equal(torch.cat([train_labels, valid_labels]), whole.targets)
     assert train_labels[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]  # MNIST's published first labels
-
-
-def test_unknown_split_is_a_clear_error():
-    with pytest.raises(ValueError, match="split must be one of 'train', 'valid', 'test', got 'validation'"):
-        load_mnist(split="validation")
 
 
 def test_offline_without_files_says_where_to_put_them(tmp_path, monkeypatch):
@@ -68,8 +63,6 @@ def test_binarize_samples_bernoulli(generator):
     assert set(b.unique().tolist()) == {0.0, 1.0}
     n = b.numel()
     assert abs(b.mean().item() - 0.25) < 5 * (0.25 * 0.75 / n) ** 0.5
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        binarize(x * 255)
 
 
 def test_index_batches_cover_every_index_once(generator):
@@ -77,5 +70,3 @@ def test_index_batches_cover_every_index_once(generator):
     assert [len(b) for b in batches] == [4, 4, 2]  # a short last batch, not dropped
     assert sorted(torch.cat(batches).tolist()) == list(range(10))
     assert [len(b) for b in index_batches(10, 4, generator, drop_last=True)] == [4, 4]
-    with pytest.raises(ValueError):
-        next(index_batches(0, 4))

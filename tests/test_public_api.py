@@ -1,18 +1,32 @@
-"""The public names that the guide, the notebooks and the README use exist and say what they do."""
+"""The public names that the guide, the notebooks and the README use exist, say what they do, and point back to
+the notebook section that teaches them (like d2l's "Defined in" notes)."""
 
 import inspect
+import json
+import re
 
 import pytest
 
 import vae_lib
+from vae_lib import paths
 
 PUBLIC = ["load_mnist", "binarize", "index_batches", "MissingDataError",
           "kl_normal_std", "kl_normal", "reparameterize", "bernoulli_log_likelihood", "gaussian_log_likelihood",
-          "Autoencoder", "VAE", "ELBO", "log_likelihood", "evaluate_elbo", "active_units",
-          "fit", "load_or_fit", "choose_device", "seed_everything", "save_checkpoint", "load_checkpoint",
-          "TrainingDiverged", "CheckpointError",
+          "ModelConfig", "Autoencoder", "VAE", "ELBO", "log_likelihood", "evaluate_elbo", "active_units",
+          "fraction_far_from_codes", "fit", "choose_device", "seed_everything", "TrainingDiverged",
+          "load_or_fit", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
           "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
-          "save_figure", "decode_mean", "latent_sliders"]
+          "save_figure", "latent_sliders"]
+ERRORS = {"MissingDataError", "TrainingDiverged", "CheckpointError"}
+
+
+def headings(number):
+    """The numbered sections ("## 3. ...") of notebook ``number``, as a set of ints."""
+    found = list((paths.repo_root() / "notebooks").glob(f"{number}_*.ipynb"))
+    assert len(found) == 1, f"no notebook {number}_*.ipynb"
+    cells = json.loads(found[0].read_text())["cells"]
+    return {int(m) for c in cells if c["cell_type"] == "markdown"
+            for m in re.findall(r"^## (\d+)\.", "".join(c["source"]), flags=re.M)}
 
 
 @pytest.mark.parametrize("name", PUBLIC)
@@ -21,6 +35,17 @@ def test_public_name_has_a_docstring(name):
     assert inspect.getdoc(obj) and len(inspect.getdoc(obj)) > 20, f"vae_lib.{name} needs a docstring"
 
 
+@pytest.mark.parametrize("name", sorted(set(PUBLIC) - ERRORS))
+def test_docstring_names_the_notebook_that_teaches_it(name):
+    doc = " ".join(inspect.getdoc(getattr(vae_lib, name)).split())
+    assert re.search(r"notebook \d\d", doc), f"vae_lib.{name}'s docstring names no notebook"
+    # every "notebook NN §K", "NN §K" and "§K-L" reference must be a numbered section of that notebook
+    for number, sections in re.findall(r"(\d\d) (§[\d§\-, and]+)", doc):
+        wanted = {int(k) for a, b in re.findall(r"§?(\d+)(?:-(\d+))?", sections)
+                  for k in range(int(a), int(b or a) + 1)}
+        assert wanted <= headings(number), f"vae_lib.{name}: notebook {number} has no section {wanted}"
+
+
 def test_models_document_their_methods():
-    for method in ("encode", "decode", "forward", "elbo", "log_px_given_z"):
+    for method in ("encode", "decode", "forward", "elbo", "log_px_given_z", "mean_image"):
         assert inspect.getdoc(getattr(vae_lib.VAE, method)), f"VAE.{method} needs a docstring"

@@ -8,7 +8,6 @@ import psutil
 import pytest
 import torch
 
-import vae_lib
 from vae_lib import (VAE, TrainingDiverged, fit, latent_sliders, load_checkpoint, load_or_fit,
                      save_checkpoint, seed_everything)
 

@@ -1,8 +1,7 @@
 import pytest
 import torch
 
-from vae_lib import (VAE, Autoencoder, CheckpointError, TrainingDiverged, choose_device, fit,
-                     load_checkpoint, save_checkpoint, seed_everything)
+from vae_lib import VAE, Autoencoder, TrainingDiverged, choose_device, fit, seed_everything
 
 
 def test_short_fit_lowers_the_loss_on_real_data(mnist_train):
@@ -48,42 +47,6 @@ def test_nan_loss_is_a_clear_error(mnist_train):
         fit(model, mnist_train[0][:200], steps=5, batch_size=50, progress=False)
 
 
-def test_nan_input_is_rejected():
-    x = torch.rand(10, 784)
-    x[3, 5] = float("nan")
-    with pytest.raises(ValueError, match="NaN"):
-        fit(VAE(hidden=(8,)), x, steps=1, progress=False)
-
-
-def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
-    model = VAE(latent_dim=3, hidden=(32, 16)).eval()
-    history = {"loss": [3.0, 2.0]}
-    path = tmp_path / "vae.pt"
-    save_checkpoint(model, path, history)
-    loaded, loaded_history = load_checkpoint(path, device="cpu")
-    assert type(loaded) is VAE and loaded.config == model.config and loaded_history == history
-    z = torch.randn(7, 3)
-    assert torch.equal(loaded.decode(z), model.decode(z))
-    assert [p.name for p in tmp_path.iterdir()] == ["vae.pt"]  # no temporary file left behind
-
-
-@pytest.mark.parametrize("content", [b"", b"garbage bytes", None])
-def test_broken_checkpoint_is_a_clear_error(tmp_path, content):
-    path = tmp_path / "broken.pt"
-    if content is None:  # a truncated real checkpoint
-        save_checkpoint(VAE(hidden=(8,)), path)
-        path.write_bytes(path.read_bytes()[:100])
-    else:
-        path.write_bytes(content)
-    with pytest.raises(CheckpointError, match="train again"):
-        load_checkpoint(path)
-
-
-def test_missing_checkpoint_is_a_clear_error(tmp_path):
-    with pytest.raises(CheckpointError, match="no checkpoint"):
-        load_checkpoint(tmp_path / "nothing.pt")
-
-
 def test_choose_device_prefers_cuda(monkeypatch):
     assert choose_device("cpu") == torch.device("cpu")
     monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
@@ -91,26 +54,6 @@ def test_choose_device_prefers_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
     assert choose_device() == torch.device("cpu")
-
-
-def test_load_or_fit_reuses_only_a_matching_checkpoint(tmp_path, mnist_train):
-    from vae_lib import load_or_fit
-    images = mnist_train[0][:300]
-    path = tmp_path / "vae.pt"
-    seed_everything(0)
-    first = VAE(hidden=(16,))
-    history = load_or_fit(first, path, images, steps=5, batch_size=50, progress=False)
-    assert history["settings"]["steps"] == 5 and path.is_file()
-
-    second = VAE(hidden=(16,))                      # same config and settings: loaded, not trained
-    assert load_or_fit(second, path, images, steps=5, batch_size=50, progress=False) == history
-    z = torch.randn(3, 2)
-    assert torch.equal(second.decode(z), first.decode(z))
-
-    third = VAE(hidden=(16,))                       # different settings: trained again and overwritten
-    retrained = load_or_fit(third, path, images, steps=7, batch_size=50, progress=False)
-    assert retrained["step"][-1] == 7
-    assert load_checkpoint(path)[1]["settings"]["steps"] == 7
 
 
 def test_max_seconds_stops_training_early(mnist_train):

@@ -10,20 +10,19 @@ file, the classic last 10,000 images, and train on the rest: every choice made
 by measuring (learning rate, steps, beta, ...) is made on "valid", and "test"
 is touched once, for the numbers finally reported.
 
-Data directory: ``load_mnist(root=None)`` reads ``$VAE_DATA_DIR`` and falls back
-to ``data/`` at the top of the repository. Inside it torchvision expects
-``MNIST/raw/`` with the four (uncompressed) IDX files listed in ``MNIST_FILES``.
+Data directory: ``load_mnist(root=None)`` uses ``paths.data_dir()``:
+``$VAE_DATA_DIR``, else ``data/`` at the top of the repository. Inside it
+torchvision expects ``MNIST/raw/`` with the four (uncompressed) IDX files listed
+in ``MNIST_FILES``.
 """
 
-import os
 from pathlib import Path
 
 import torch
 
-from . import validate
+from . import _arguments, paths
 
-DATA_ENV = "VAE_DATA_DIR"
-REPO_ROOT = Path(__file__).resolve().parent.parent
+DATA_ENV = "VAE_DATA_DIR"  # named in the error messages; paths.data_dir() reads it
 SPLITS = ("train", "valid", "test")
 VALID_SIZE = 10_000  # the last 10,000 training images, as in Kingma & Welling's and most MNIST papers
 MNIST_FILES = (
@@ -36,11 +35,6 @@ MNIST_FILES = (
 
 class MissingDataError(FileNotFoundError):
     """MNIST is not where we looked and could not be downloaded."""
-
-
-def default_data_dir():
-    """``$VAE_DATA_DIR`` if set, else ``<repo>/data``."""
-    return Path(os.environ.get(DATA_ENV) or REPO_ROOT / "data")
 
 
 def _missing_data_message(root, reason):
@@ -71,13 +65,14 @@ def load_mnist(root=None, split="train", device=None):
     labels: int64 tensor of shape (N,). "valid" is the last ``VALID_SIZE``
     images of MNIST's training file and "train" the ones before them (50,000
     and 10,000 for MNIST); "test" is MNIST's test file (10,000). N comes from
-    the files, so never assume it.
+    the files, so never assume it. Taught in notebook 00; why a validation
+    split, in notebook 05 §1.
     """
     from torchvision.datasets import MNIST  # imported here: torchvision is slow to import
 
     if split not in SPLITS:
         raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
-    root = Path(root) if root is not None else default_data_dir()
+    root = Path(root) if root is not None else paths.data_dir()
     raw = root / "MNIST" / "raw"
     _check_not_inside_mnist(root)
     train_file = split != "test"
@@ -114,8 +109,9 @@ def binarize(images, generator=None):
     A Bernoulli decoder models pixels that are 0 or 1. Sampling a new binary
     image every time we see an example (rather than thresholding once) acts as
     data augmentation and makes log p(x) a proper discrete log-probability.
+    Taught in notebook 03 §1; ``fit`` does the same to every training batch.
     """
-    validate.tensor("images", images, unit_interval=True)
+    _arguments.tensor("images", images, unit_interval=True)
     return torch.bernoulli(images, generator=generator)
 
 
@@ -125,6 +121,7 @@ def index_batches(n, batch_size, generator=None, device=None, drop_last=False):
     Index a tensor that already lives on the device with them: ``x[idx]``.
     The last batch is shorter unless ``drop_last``; code downstream must not
     assume a fixed batch size (the blog post's loop did, and broke).
+    ``fit`` draws its batches with it; taught in notebook 07 §3 (the blog post's fixed-size reshape).
     """
     if n <= 0 or batch_size <= 0:
         raise ValueError(f"need n > 0 and batch_size > 0, got n={n}, batch_size={batch_size}")

@@ -1,4 +1,4 @@
-"""How good is a trained VAE? The ELBO, the importance-weighted log p(x), active units.
+"""How good is a trained VAE? The ELBO, the importance-weighted log p(x), active units, holes.
 
 The importance-weighted estimate (Burda et al., 2016) with k samples
 z_1..z_k ~ q(z|x):
@@ -7,14 +7,15 @@ z_1..z_k ~ q(z|x):
 
 Its expectation is a lower bound that rises with k towards log p(x); k = 1 is
 the ELBO. Everything here runs without gradients, in chunks, so k in the
-thousands fits in memory.
+thousands fits in memory. Each function checks its arguments once, at the top;
+the chunks then run the model's bare forward passes.
 """
 
 import math
 
 import torch
 
-from . import validate
+from . import _arguments
 from .distributions import gaussian_log_likelihood
 
 
@@ -23,46 +24,50 @@ def _chunks(n, size):
         yield slice(start, min(start + size, n))
 
 
-def _check_data(model, x):
-    """x: a non-empty (N, data_dim) float tensor on the model's device, without NaN."""
-    validate.tensor("x", x, dims=2, last=model.data_dim)
-    validate.matches_model("x", x, model)
-
-
 @torch.no_grad()
 def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_elements=2**24):
     """Importance-weighted estimate of log p(x), one value per row of x, in nats.
 
     x: (N, data_dim) on the model's device (binarized for a Bernoulli decoder).
     Samples are processed in chunks of at most ``max_elements`` decoder outputs.
+    Taught in notebook 01 §8 (the bound) and notebook 06 §2 (exercise 10).
     """
-    validate.number("k", k, minimum=1, integer=True)
-    _check_data(model, x)
+    _arguments.number("k", k, minimum=1, integer=True)
+    _arguments.images_for(model, "x", x)
     batch_size = batch_size or max(1, min(len(x), max_elements // (k * x.shape[1]) or 1))
     k_chunk = max(1, min(k, max_elements // (batch_size * x.shape[1])))
     out = []
-    with validate.trusted():  # x was checked once above, not again for each of the k chunks
-        for rows in _chunks(len(x), batch_size):
-            xb = x[rows]
-            mu, logvar = model.encode(xb)
-            std = torch.exp(0.5 * logvar)
-            log_w = []
-            for ks in _chunks(k, k_chunk):
-                eps = torch.randn((ks.stop - ks.start, *mu.shape), generator=generator,
-                                  device=mu.device, dtype=mu.dtype)
-                z = mu + std * eps                                          # (k, B, d)
-                log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z))
-                log_pz = gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
-                log_qz = gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
-                log_w.append(log_pxz + log_pz - log_qz)                     # (k_chunk, B)
-            out.append(torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k))
+    for rows in _chunks(len(x), batch_size):
+        xb = x[rows]
+        mu, logvar = model.encode(xb)
+        std = torch.exp(0.5 * logvar)
+        log_w = []
+        for ks in _chunks(k, k_chunk):
+            eps = torch.randn((ks.stop - ks.start, *mu.shape), generator=generator,
+                              device=mu.device, dtype=mu.dtype)
+            z = mu + std * eps                                          # (k, B, d)
+            log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z))
+            log_pz = gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
+            log_qz = gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
+            log_w.append(log_pxz + log_pz - log_qz)                     # (k_chunk, B)
+        out.append(torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k))
     return torch.cat(out)
 
 
 @torch.no_grad()
 def evaluate_elbo(model, x, beta=1.0, batch_size=2000):
-    """Mean ELBO terms over x (one z sample per example): a dict of Python floats."""
-    _check_data(model, x)
+    """Mean ELBO terms over x (one z sample per example): a dict of Python floats.
+
+    Taught in notebook 05 §2 (training versus validation ELBO).
+    """
+    _arguments.images_for(model, "x", x)
+    _arguments.number("beta", beta, minimum=0)
+    return mean_elbo_terms(model, x, beta, batch_size)
+
+
+@torch.no_grad()
+def mean_elbo_terms(model, x, beta=1.0, batch_size=2000):
+    """``evaluate_elbo`` without its argument checks, for callers that checked x already (``fit``)."""
     totals = {"elbo": 0.0, "reconstruction": 0.0, "kl": 0.0}
     for rows in _chunks(len(x), batch_size):
         terms = model.elbo(x[rows], beta=beta)
@@ -78,10 +83,10 @@ def fraction_far_from_codes(samples, codes, spacings=5.0, reference=2000):
     The typical spacing is the median distance from a code to its nearest other
     code, over the first ``reference`` codes. A decoder only learned what to do
     near the codes it was trained on, so a sample far from all of them decodes to
-    something it never saw (notebook 03 derives this; 04 and 06 use it).
+    something it never saw. Taught in notebook 03 §5; used in 04 §6 and 06 §4.
     """
-    validate.tensor("codes", codes, dims=2)
-    validate.tensor("samples", samples, dims=2, last=codes.shape[1])
+    _arguments.tensor("codes", codes, dims=2)
+    _arguments.tensor("samples", samples, dims=2, last=codes.shape[1])
     if len(codes) < 2:
         raise ValueError(f"need at least 2 codes to measure their spacing, got {len(codes)}")
     n = min(reference, len(codes))
@@ -96,11 +101,11 @@ def active_units(model, x, threshold=0.01):
     """Number of latent dimensions j with Var_x( E_q[z_j | x] ) > threshold (Burda et al.).
 
     A unit whose posterior mean does not move with x carries no information:
-    its q(z_j|x) has collapsed onto the prior.
+    its q(z_j|x) has collapsed onto the prior. Taught in notebook 06 §3.
     """
-    _check_data(model, x)
+    _arguments.images_for(model, "x", x)
     if len(x) < 2:
         raise ValueError(f"active_units needs at least 2 examples to measure a variance, got {len(x)}")
-    validate.number("threshold", threshold, minimum=0)
+    _arguments.number("threshold", threshold, minimum=0)
     mu, _ = model.encode(x)
     return int((mu.var(dim=0) > threshold).sum())

@@ -1,4 +1,4 @@
-"""An autoencoder and a variational autoencoder, both plain MLPs.
+"""An autoencoder and a variational autoencoder, both plain MLPs, and the config that describes them.
 
     Autoencoder:  x --encoder--> z --decoder--> logits of p(x|z)
     VAE:          x --encoder--> (mu, logvar) --reparameterize--> z --decoder--> logits
@@ -6,14 +6,19 @@
 Both decode to *logits* of a Bernoulli per pixel (or, for the VAE with
 ``likelihood="gaussian"``, to the means of a fixed-variance Gaussian). The
 decoder never outputs "the image": it outputs the parameters of p(x|z).
+
+The constructors check their settings (in ``ModelConfig``); the forward passes
+are bare, as in pytorch/examples' VAE. Data is checked where it enters: ``fit``,
+``evaluate_elbo``, ``log_likelihood``.
 """
 
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import torch
 from torch import nn
 
-from . import validate
+from . import _arguments
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
                             kl_normal_std, reparameterize)
 
@@ -22,12 +27,58 @@ from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
 # smooth; measured here it fits the 2-D VAE better than ReLU at the same cost, while
 # ReLU does better for larger latents (see README, "Quality").
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
+LIKELIHOODS = ("bernoulli", "gaussian")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Everything needed to rebuild a model; checkpoints store it as a dict (``as_dict``).
+
+    latent_dim:  d, the size of z
+    hidden:      the encoder's hidden layer sizes; the decoder mirrors them
+    data_dim:    pixels per image (784 for MNIST)
+    activation:  "relu" or "silu", between the linear layers
+    likelihood:  p(x|z), "bernoulli" (logits) or "gaussian" (means; the VAE only)
+    obs_logvar:  log sigma_x^2 of the Gaussian likelihood, fixed
+
+    Like nanoGPT's GPTConfig: the models are built from it (notebook 03 §1 and 04 §4
+    build theirs by keyword), and checkpoints store it and rebuild from it.
+    """
+    latent_dim: int = 2
+    hidden: tuple = (512, 256)
+    data_dim: int = 784
+    activation: str = "relu"
+    likelihood: str = "bernoulli"
+    obs_logvar: float = 0.0
+
+    def __post_init__(self):
+        _arguments.number("latent_dim", self.latent_dim, minimum=1, integer=True)
+        _arguments.number("data_dim", self.data_dim, minimum=1, integer=True)
+        for size in self.hidden:
+            _arguments.number("each hidden layer size", size, minimum=1, integer=True)
+        object.__setattr__(self, "hidden", tuple(self.hidden))  # a list would make configs compare unequal
+        if self.activation not in ACTIVATIONS:
+            raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}")
+        if self.likelihood not in LIKELIHOODS:
+            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {self.likelihood!r}")
+        _arguments.number("obs_logvar", self.obs_logvar)
+
+    def as_dict(self):
+        """Plain Python data (no classes), which ``torch.load(weights_only=True)`` accepts."""
+        return {**asdict(self), "hidden": list(self.hidden)}
+
+
+def _config(config, settings):
+    """The model's ModelConfig: the one given, or one built from keyword settings."""
+    if config is None:
+        return ModelConfig(**settings)
+    if not isinstance(config, ModelConfig) or settings:
+        raise TypeError(f"pass a ModelConfig, or settings by name such as latent_dim=16, not both; got {config!r}")
+    return config
 
 
 def mlp(sizes, activation="relu"):
     """Linear layers of the given sizes with an activation between them (none after the last)."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     layers = []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
@@ -39,54 +90,41 @@ class ELBO(NamedTuple):
 
     elbo = reconstruction - beta * kl, where reconstruction is a one-sample
     estimate of E_q[log p(x|z)] and kl is KL(q(z|x) || p(z)) in closed form.
+    Taught in notebook 04 §4 (exercise 7).
     """
     elbo: torch.Tensor
     reconstruction: torch.Tensor
     kl: torch.Tensor
 
 
-def _check_sizes(latent_dim, hidden, data_dim):
-    validate.number("latent_dim", latent_dim, minimum=1, integer=True)
-    validate.number("data_dim", data_dim, minimum=1, integer=True)
-    for size in hidden:
-        validate.number("each hidden layer size", size, minimum=1, integer=True)
-
-
-def _check_input(model, x):
-    """x must be a (batch, data_dim) float tensor on the model's device, finite and non-empty."""
-    if isinstance(x, torch.Tensor) and (x.dim() != 2 or x.shape[1] != model.data_dim):
-        raise ValueError(f"x must be a batch of flat images of shape (batch, {model.data_dim}), got shape "
-                         f"{tuple(x.shape)}; flatten images with x.reshape(len(x), -1)")
-    validate.tensor("x", x)
-    validate.matches_model("x", x, model)
-
-
-def _check_codes(model, z):
-    """z must be (..., latent_dim): a batch of codes, or k samples of a batch."""
-    validate.tensor("z", z, dims=(2,), last=model.latent_dim)
-    validate.matches_model("z", z, model)
-
-
 class Autoencoder(nn.Module):
-    """Deterministic encoder z = f(x) and decoder logits = g(z), trained on reconstruction alone."""
+    """Deterministic encoder z = f(x) and decoder logits = g(z), trained on reconstruction alone.
 
-    def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784, activation="relu"):
+    ``Autoencoder(latent_dim=2, hidden=(512, 256), ...)`` takes ``ModelConfig``'s
+    fields (its likelihood is always Bernoulli). Taught in notebook 03 §1.
+    """
+
+    def __init__(self, config=None, **settings):
         super().__init__()
-        _check_sizes(latent_dim, hidden, data_dim)
-        self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim, activation=activation)
-        self.latent_dim, self.data_dim = latent_dim, data_dim
-        self.encoder = mlp([data_dim, *hidden, latent_dim], activation)
-        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim], activation)
+        self.config = _config(config, settings)
+        if self.config.likelihood != "bernoulli":
+            raise ValueError("the Autoencoder decodes to Bernoulli logits only; use VAE for likelihood='gaussian'")
+        c = self.config
+        self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
+        self.encoder = mlp([c.data_dim, *c.hidden, c.latent_dim], c.activation)
+        self.decoder = mlp([c.latent_dim, *reversed(c.hidden), c.data_dim], c.activation)
 
     def encode(self, x):
         """The code z = f(x), shape (batch, latent_dim)."""
-        _check_input(self, x)
         return self.encoder(x)
 
     def decode(self, z):
-        """Logits of the Bernoulli p(x|z); ``torch.sigmoid`` of them is the mean image."""
-        _check_codes(self, z)
+        """Logits of the Bernoulli p(x|z), shape (..., data_dim)."""
         return self.decoder(z)
+
+    def mean_image(self, z):
+        """E[x|z] = sigmoid(logits): the picture of a code, with values in [0, 1]."""
+        return torch.sigmoid(self.decode(z))
 
     def forward(self, x):
         """Logits of the reconstruction g(f(x))."""
@@ -110,37 +148,36 @@ class Autoencoder(nn.Module):
 class VAE(nn.Module):
     """q(z|x) = N(mu(x), diag exp(logvar(x))),  p(z) = N(0, I),  p(x|z) from decode(z).
 
+    ``VAE(latent_dim=2, hidden=(512, 256), ...)`` takes ``ModelConfig``'s fields,
+    or ``VAE(config)`` a ``ModelConfig``.
     likelihood="bernoulli": decode returns logits, for (binarized) pixels in {0, 1}.
     likelihood="gaussian":  decode returns means; p(x|z) = N(mean, exp(obs_logvar) I)
                             with a fixed variance, which sets an implicit beta.
+    Taught in notebook 04 §4; the Gaussian likelihood in 04 §3.
     """
 
-    def __init__(self, latent_dim=2, hidden=(512, 256), data_dim=784,
-                 likelihood="bernoulli", obs_logvar=0.0, activation="relu"):
+    def __init__(self, config=None, **settings):
         super().__init__()
-        _check_sizes(latent_dim, hidden, data_dim)
-        validate.number("obs_logvar", obs_logvar)
-        if likelihood not in ("bernoulli", "gaussian"):
-            raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
-        self.config = dict(latent_dim=latent_dim, hidden=list(hidden), data_dim=data_dim,
-                           likelihood=likelihood, obs_logvar=obs_logvar, activation=activation)
-        self.latent_dim, self.data_dim = latent_dim, data_dim
-        self.likelihood, self.obs_logvar = likelihood, obs_logvar
+        self.config = c = _config(config, settings)
+        self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
         # One network outputs both mu and logvar (2 * latent_dim numbers). logvar is
         # unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1).
-        self.encoder = mlp([data_dim, *hidden, 2 * latent_dim], activation)
-        self.decoder = mlp([latent_dim, *reversed(hidden), data_dim], activation)
+        self.encoder = mlp([c.data_dim, *c.hidden, 2 * c.latent_dim], c.activation)
+        self.decoder = mlp([c.latent_dim, *reversed(c.hidden), c.data_dim], c.activation)
 
     def encode(self, x):
         """Return (mu, logvar) of q(z|x), each of shape (batch, latent_dim)."""
-        _check_input(self, x)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)
         return mu, logvar
 
     def decode(self, z):
         """Parameters of p(x|z): Bernoulli logits, or Gaussian means. z: (..., latent_dim)."""
-        _check_codes(self, z)
         return self.decoder(z)
+
+    def mean_image(self, z):
+        """E[x|z]: sigmoid of the logits (Bernoulli) or the means themselves (Gaussian)."""
+        decoded = self.decode(z)
+        return torch.sigmoid(decoded) if self.config.likelihood == "bernoulli" else decoded
 
     def forward(self, x):
         """One pass with one fresh sample z ~ q(z|x) per example: (decoded, mu, logvar)."""
@@ -149,16 +186,15 @@ class VAE(nn.Module):
 
     def log_px_given_z(self, x, decoded):
         """log p(x|z) per example, from what ``decode`` returned."""
-        if self.likelihood == "bernoulli":
+        if self.config.likelihood == "bernoulli":
             return bernoulli_log_likelihood(decoded, x)
-        return gaussian_log_likelihood(x, decoded, self.obs_logvar)
+        return gaussian_log_likelihood(x, decoded, self.config.obs_logvar)
 
     def elbo(self, x, beta=1.0):
         """Per-example ELBO = E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)), one sample of z.
 
         beta = 1 gives the evidence lower bound, log p(x) >= elbo.
         """
-        validate.number("beta", beta, minimum=0)
         decoded, mu, logvar = self(x)
         reconstruction = self.log_px_given_z(x, decoded)
         kl = kl_normal_std(mu, logvar)

@@ -4,15 +4,11 @@ Every function draws into a matplotlib Axes (made for you when ``ax=None``)
 and returns it, so notebooks can compose figures and end the cell with ``;``.
 """
 
-import os
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import torch
 from torchvision.utils import make_grid
 
-# Where notebooks save figures: $VAE_FIGURES_DIR (tests use a temporary one), else figures/ in the repo.
-FIGURES_DIR = Path(os.environ.get("VAE_FIGURES_DIR") or Path(__file__).resolve().parent.parent / "figures")
+from . import paths
 
 
 def _axes(ax, figsize=(5, 5)):
@@ -20,7 +16,10 @@ def _axes(ax, figsize=(5, 5)):
 
 
 def image_grid(images, nrow=10, ax=None, title=None, padding=2):
-    """Show (N, 784) or (N, 1, 28, 28) intensities in [0, 1] as one grid, ``nrow`` per row."""
+    """Show (N, 784) or (N, 1, 28, 28) intensities in [0, 1] as one grid, ``nrow`` per row.
+
+    First used in notebook 00; reconstruction grids in notebook 03 §3 and 05 §3.
+    """
     images = torch.as_tensor(images).detach().float().cpu()
     if images.dim() == 2:
         side = int(round(images.shape[1] ** 0.5))
@@ -42,6 +41,7 @@ def gaussian_quantile_grid(n=20, latent_dim=2, dims=(0, 1)):
     Coordinate values are Phi^{-1}(p) for p = (i + 0.5) / n, i = 0..n-1, so each
     cell of the grid covers equal prior probability (1/n^2); the other
     coordinates stay at 0, the prior's mode. Row-major, top row = largest z_2.
+    Taught in notebook 05 §4 (exercise 8).
     """
     probs = (torch.arange(n, dtype=torch.float32) + 0.5) / n
     values = torch.distributions.Normal(0.0, 1.0).icdf(probs)
@@ -52,23 +52,17 @@ def gaussian_quantile_grid(n=20, latent_dim=2, dims=(0, 1)):
 
 
 @torch.no_grad()
-def decode_mean(model, z):
-    """The mean image E[x|z]: sigmoid of the logits (Bernoulli) or the means (Gaussian)."""
-    z = z.to(next(model.parameters()).device)
-    out = model.decode(z)
-    if getattr(model, "likelihood", "bernoulli") == "bernoulli":
-        out = torch.sigmoid(out)
-    return out.clamp(0, 1).cpu()
-
-
 def latent_manifold(model, n=20, dims=(0, 1), ax=None, title=None):
-    """Decode an n x n grid at Gaussian quantiles of the prior and show the mean images."""
-    z = gaussian_quantile_grid(n, model.latent_dim, dims)
-    return image_grid(decode_mean(model, z), nrow=n, ax=_axes(ax, (7, 7)), title=title, padding=0)
+    """Decode an n x n grid at Gaussian quantiles of the prior and show the mean images E[x|z].
+
+    Taught in notebook 05 §4.
+    """
+    z = gaussian_quantile_grid(n, model.latent_dim, dims).to(next(model.parameters()).device)
+    return image_grid(model.mean_image(z).clamp(0, 1), nrow=n, ax=_axes(ax, (7, 7)), title=title, padding=0)
 
 
 def latent_scatter(z, labels, ax=None, title=None, s=3):
-    """Scatter the first two latent coordinates, coloured by digit class."""
+    """Scatter the first two latent coordinates, coloured by digit class. Taught in notebook 03 §4."""
     z, labels = torch.as_tensor(z).detach().cpu(), torch.as_tensor(labels).cpu()
     ax = _axes(ax, (6, 5))
     points = ax.scatter(z[:, 0], z[:, 1], c=labels, cmap="tab10", s=s, alpha=0.7,
@@ -87,6 +81,7 @@ def training_curves(history, axes=None):
 
     Training values are averages over the steps since the previous record;
     validation values (when ``fit`` had x_valid) are measured at the record.
+    Taught in notebook 05 §2.
     """
     if axes is None:
         axes = plt.figure(figsize=(12, 3.2)).subplots(1, 3)
@@ -103,8 +98,12 @@ def training_curves(history, axes=None):
 
 
 def save_figure(fig, name):
-    """Save ``fig`` as figures/<name>.png at a fixed size and dpi; return the path."""
-    FIGURES_DIR.mkdir(exist_ok=True)
-    path = FIGURES_DIR / f"{name}.png"
+    """Save ``fig`` as <figures folder>/<name>.png at a fixed dpi; return the path (see ``paths.figures_dir``).
+
+    Every notebook saves its figures with it, from notebook 00 on.
+    """
+    folder = paths.figures_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     fig.savefig(path, dpi=100, bbox_inches="tight", metadata={"Software": None})
     return path

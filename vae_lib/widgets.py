@@ -15,8 +15,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
 
-from . import validate
-from .plots import decode_mean
+from . import _arguments
 
 
 def _png(image):
@@ -49,13 +48,13 @@ def _render_scatter(z, labels, size_px=340):
 
 
 def _check_arguments(model, z, labels, limit, step):
-    validate.number("limit", limit, above=0)
-    validate.number("step", step, above=0)
+    _arguments.number("limit", limit, above=0)
+    _arguments.number("step", step, above=0)
     if (z is None) != (labels is None):
         raise ValueError("pass both z and labels for the latent scatter, or neither")
     if z is not None:
         z = torch.as_tensor(z)
-        validate.tensor("z", z.float(), dims=2, last=model.latent_dim)
+        _arguments.tensor("z", z.float(), dims=2, last=model.latent_dim)
         if model.latent_dim < 2:
             raise ValueError("the latent scatter needs at least 2 latent dimensions; call without z and labels")
         if torch.as_tensor(labels).shape != (len(z),):
@@ -96,9 +95,11 @@ class LatentSliders(widgets.HBox):
         """The current latent vector, shape (1, latent_dim)."""
         return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
 
+    @torch.no_grad()
     def decoded(self):
-        """The current decoded mean image as a (28, 28) tensor in [0, 1]."""
-        return decode_mean(self.model, self.z).reshape(28, 28)
+        """The current decoded mean image E[x|z] as a (28, 28) tensor in [0, 1], on the CPU."""
+        z = self.z.to(next(self.model.parameters()).device)
+        return self.model.mean_image(z).clamp(0, 1).reshape(28, 28).cpu()
 
     def _update(self, change=None):
         pixels = (self.decoded().numpy() * 255).round().astype(np.uint8)
@@ -117,7 +118,7 @@ def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05):
     Pass the encoded means ``z`` (N, d) and ``labels`` of some data to also show
     the latent scatter of (z_1, z_2) with a marker at the sliders' position.
     Sliders span [-limit, limit], where the N(0, 1) prior keeps 99.7% of its
-    mass for limit = 3.
+    mass for limit = 3. Taught in notebook 05 §7.
     """
     model.eval()
     return LatentSliders(model, z, labels, limit, step)

@@ -3,7 +3,7 @@
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
 c.CourseDirectory.course_id = "vae-notebooks"
-# The stub raises a NotImplementedError that names the exercise it stands in (vae_lib.checks.unfinished).
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise vae_lib.checks.unfinished()"}
+# The stub raises a NotImplementedError that names the exercise it stands in (vae_lib.exercises.unfinished).
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise vae_lib.exercises.unfinished()"}
 # Generous timeout: notebook 05 trains two models when no checkpoint exists.
 c.ExecutePreprocessor.timeout = 900

@@ -1,4 +1,9 @@
-"""Self-checks for the exercises: fail with what was expected, what came out, and a hint."""
+"""For the exercises: self-checks that say what was expected, what came out, and a hint.
+
+Students meet these in every graded notebook (``from vae_lib.exercises import
+check_close``); the student versions in notebooks/assignments/ replace each
+solution with ``raise vae_lib.exercises.unfinished()``.
+"""
 
 import torch
 
@@ -27,12 +32,11 @@ def check_close(got, expected, name, hint, atol=1e-8, rtol=1e-6):
     print(f"{name}: correct")
 
 
-
 def unfinished():
     """The error an exercise raises until the student writes it: a NotImplementedError naming it.
 
     The student notebooks (notebooks/assignments/) replace each solution with
-    ``raise vae_lib.checks.unfinished()``; the function it sits in is the exercise.
+    ``raise vae_lib.exercises.unfinished()``; the function it sits in is the exercise.
     """
     import inspect
     caller = inspect.currentframe().f_back

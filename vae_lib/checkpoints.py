@@ -1,0 +1,139 @@
+"""Saving and loading trained models, and ``load_or_fit``, which lets notebooks share them.
+
+A checkpoint is a dict of plain data: the model's class name, its
+``ModelConfig`` as a dict, its weights and its training history. It is loaded
+with ``torch.load(weights_only=True)``, so a file that carries pickled code is
+refused without running it.
+"""
+
+import os
+import pickle
+import re
+import tempfile
+from pathlib import Path
+
+import torch
+
+from . import models
+from .models import ModelConfig
+from .train import choose_device, fit
+
+
+class CheckpointError(RuntimeError):
+    """A checkpoint file is missing, truncated, or not one of ours."""
+
+
+def load_or_fit(model, path, x_train, **fit_kwargs):
+    """Load ``path`` if it holds this model trained with these settings; else fit and save it.
+
+    Notebooks share trained models this way (06 reuses 05's 2-D VAE, the
+    explorer too), naming them with ``checkpoint_path("vae_2d")``. A checkpoint
+    is reused only when its model configuration and its training settings
+    (steps, lr, seed, ... but not x_valid or the progress bar) equal the
+    requested ones, so a changed notebook never silently picks up a stale model.
+    Returns the history. Taught in notebook 03 §2.
+    """
+    settings = {k: v for k, v in fit_kwargs.items() if k not in ("x_valid", "progress", "desc", "device")}
+    settings["n_train"] = len(x_train)
+    path = Path(path)
+    if path.is_file():
+        try:
+            loaded, history = load_checkpoint(path, device="cpu")
+        except CheckpointError:
+            loaded, history = None, {}
+        if loaded is not None and loaded.config == model.config and history.get("settings") == settings:
+            model.load_state_dict(loaded.state_dict())
+            model.to(choose_device(fit_kwargs.get("device"))).eval()
+            print(f"loaded {path.name}: trained earlier with the same settings")
+            return history
+    history = fit(model, x_train, **fit_kwargs)
+    if history.get("interrupted"):  # saved, it would later pass for a finished run with these settings
+        print(f"not saving {path.name}: training was interrupted")
+        return history
+    history["settings"] = settings
+    save_checkpoint(model, path, history)
+    return history
+
+
+def save_checkpoint(model, path, history=None):
+    """Write the model's class, configuration and weights (and history) atomically.
+
+    Written to a temporary file in the same folder, then renamed, so a crash
+    mid-write never leaves a truncated checkpoint under the real name.
+    ``load_or_fit`` calls it (notebook 03 §2).
+    """
+    if not isinstance(getattr(model, "config", None), ModelConfig):
+        raise TypeError(f"save_checkpoint saves vae_lib models (VAE, Autoencoder), got {type(model).__name__}; "
+                        f"for another module use torch.save(module.state_dict(), path)")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = {"class": type(model).__name__, "config": model.config.as_dict(),
+               "state_dict": model.state_dict(), "history": history or {}}
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+
+
+def load_checkpoint(path, device=None, model=None):
+    """Rebuild a model saved by ``save_checkpoint``: returns (model, history).
+
+    With ``model`` given, load the weights into it instead, and refuse a
+    checkpoint whose class or configuration differs (naming both). Uses
+    ``torch.load(weights_only=True)``: only tensors and plain containers are
+    unpickled, so a file carrying pickled code is refused without running it.
+    ``load_or_fit`` calls it (notebook 03 §2); the latent explorer notebook loads 05's model with it.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
+    payload = _read(path)
+    try:
+        config = ModelConfig(**payload["config"])
+        model_class = {"VAE": models.VAE, "Autoencoder": models.Autoencoder}[payload["class"]]
+    except Exception as error:
+        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
+    if model is not None and (model_class, config) != (type(model), model.config):
+        raise CheckpointError(
+            f"{path} holds a {payload['class']}({_describe(config)}) but the model is a "
+            f"{type(model).__name__}({_describe(model.config)}). Build the model with the checkpoint's "
+            f"settings, or use load_checkpoint(path) without a model to rebuild it.")
+    try:
+        target = model if model is not None else model_class(config)
+        target.load_state_dict(payload["state_dict"])
+    except Exception as error:
+        raise _unreadable(path, f"{type(error).__name__}: {error}") from None
+    return target.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+def _read(path):
+    """torch.load the file safely and check it is a dict with our keys; any failure is a CheckpointError."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        found = re.search(r"GLOBAL (\S+)", str(error))  # the callable the file wanted to import and call
+        if found is None:  # not our kind of pickle at all: garbage or truncated
+            raise _unreadable(path, "not a torch.save file") from None
+        raise CheckpointError(
+            f"{path} was refused: it holds pickled Python objects besides tensors ({found.group(1)}), which "
+            f"could run code when loaded. vae_lib never writes such files; delete it, or load it yourself "
+            f"only if you trust where it came from.") from None
+    except Exception as error:
+        reason = str(error).split(". ")[0]  # torch's first sentence; the rest is generic advice
+        raise _unreadable(path, f"{type(error).__name__}: {reason}", "It may be truncated: delete it") from None
+    if not isinstance(payload, dict) or not {"class", "config", "state_dict"} <= payload.keys():
+        raise CheckpointError(f"{path} is not a vae_lib checkpoint (no class, config and weights in it). "
+                              f"Delete it and train again.")
+    return payload
+
+
+def _unreadable(path, reason, advice="Delete it"):
+    return CheckpointError(f"{path} is not a readable vae_lib checkpoint ({reason}). {advice} and train again.")
+
+
+def _describe(config):
+    return ", ".join(f"{key}={value!r}" for key, value in config.as_dict().items())
