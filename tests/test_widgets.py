@@ -20,3 +20,10 @@ def test_one_slider_per_latent_dimension_without_scatter():
     explorer = latent_sliders(VAE(latent_dim=5, hidden=(8,)))
     assert len(explorer.sliders) == 5 and explorer.scatter is None
     assert explorer.digit.value[:4] == b"\x89PNG"
+
+
+def test_the_digit_is_drawn_at_the_requested_scale():
+    from PIL import Image
+    import io
+    explorer = latent_sliders(VAE(latent_dim=2, hidden=(8,)), scale=3)
+    assert Image.open(io.BytesIO(explorer.digit.value)).size == (84, 84)

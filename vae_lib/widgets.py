@@ -47,9 +47,10 @@ def _render_scatter(z, labels, size_px=340):
     return Image.fromarray(rgba[..., :3].copy()), to_pixels
 
 
-def _check_arguments(model, z, labels, limit, step):
+def _check_arguments(model, z, labels, limit, step, scale):
     _arguments.number("limit", limit, above=0)
     _arguments.number("step", step, above=0)
+    _arguments.number("scale", scale, minimum=1, integer=True)
     if (z is None) != (labels is None):
         raise ValueError("pass both z and labels for the latent scatter, or neither")
     if z is not None:
@@ -71,7 +72,7 @@ class LatentSliders(widgets.HBox):
     """
 
     def __init__(self, model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
-        _check_arguments(model, z, labels, limit, step)
+        _check_arguments(model, z, labels, limit, step, scale)
         self.model, self.scale = model, scale
         self.sliders = [
             widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step,
@@ -112,13 +113,14 @@ class LatentSliders(widgets.HBox):
             self.scatter.value = _png(image)
 
 
-def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05):
+def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
     """One slider per latent dimension; the decoded digit updates as they move.
 
     Pass the encoded means ``z`` (N, d) and ``labels`` of some data to also show
     the latent scatter of (z_1, z_2) with a marker at the sliders' position.
     Sliders span [-limit, limit], where the N(0, 1) prior keeps 99.7% of its
-    mass for limit = 3. Taught in notebook 05 §7.
+    mass for limit = 3. The digit is shown ``scale`` times its 28 x 28 size.
+    Taught in notebook 05 §7.
     """
     model.eval()
-    return LatentSliders(model, z, labels, limit, step)
+    return LatentSliders(model, z, labels, limit, step, scale)
