@@ -8,8 +8,10 @@ solution with ``raise vae_lib.exercises.unfinished()``.
 import torch
 
 
-def check_close(got, expected, name, hint, atol=1e-8, rtol=1e-6):
-    """Assert ``got`` equals ``expected`` within tolerances, or explain the difference.
+def check_close(got, expected, name, hint, atol=1e-8, rtol=0.0):
+    """Assert |got - expected| <= atol + rtol * |expected| elementwise, or explain the difference.
+
+    rtol is 0 unless given, so the atol a notebook states is the tolerance it uses.
 
     A shape mismatch, a missing return (None) or a NaN each get their own message,
     since each points at a different mistake.
