@@ -83,7 +83,7 @@ def fraction_far_from_codes(samples, codes, spacings=5.0, reference=2000):
     The typical spacing is the median distance from a code to its nearest other
     code, over the first ``reference`` codes. A decoder only learned what to do
     near the codes it was trained on, so a sample far from all of them decodes to
-    something it never saw. Taught in notebook 03 §5; used in 04 §6 and 06 §4.
+    something it never saw. Taught in notebook 03 §5; used in 04 §6 and 07 §4.
     """
     _arguments.tensor("codes", codes, dims=2)
     _arguments.tensor("samples", samples, dims=2, last=codes.shape[1])
@@ -101,7 +101,7 @@ def active_units(model, x, threshold=0.01):
     """Number of latent dimensions j with Var_x( E_q[z_j | x] ) > threshold (Burda et al.).
 
     A unit whose posterior mean does not move with x carries no information:
-    its q(z_j|x) has collapsed onto the prior. Taught in notebook 06 §3.
+    its q(z_j|x) has collapsed onto the prior. Taught in notebook 07 §2, next to a rate threshold.
     """
     _arguments.images_for(model, "x", x)
     if len(x) < 2:
