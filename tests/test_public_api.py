@@ -40,7 +40,7 @@ def test_docstring_names_the_notebook_that_teaches_it(name):
     doc = " ".join(inspect.getdoc(getattr(vae_lib, name)).split())
     assert re.search(r"notebook \d\d", doc), f"vae_lib.{name}'s docstring names no notebook"
     # every "notebook NN §K", "NN §K" and "§K-L" reference must be a numbered section of that notebook
-    for number, sections in re.findall(r"(\d\d) (§[\d§\-, and]+)", doc):
+    for number, sections in re.findall(r"(\d\d) (§\d+(?:-\d+)?(?:(?:, | and )§\d+(?:-\d+)?)*)", doc):
         wanted = {int(k) for a, b in re.findall(r"§?(\d+)(?:-(\d+))?", sections)
                   for k in range(int(a), int(b or a) + 1)}
         assert wanted <= headings(number), f"vae_lib.{name}: notebook {number} has no section {wanted}"
