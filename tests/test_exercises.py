@@ -16,6 +16,17 @@ def test_unfinished_exercise_names_itself():
         toy_elbo(0, 1)
 
 
+def test_unfinished_method_names_its_class():
+    from vae_lib.exercises import unfinished
+
+    class MyVAE:
+        def encode(self, x):
+            raise unfinished()
+
+    with pytest.raises(NotImplementedError, match="Exercise `MyVAE.encode` is not done yet"):
+        MyVAE().encode(0)
+
+
 def test_check_close_explains_what_is_wrong(capsys):
     check_close(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.0]), name="x", hint="h")
     assert "x: correct" in capsys.readouterr().out

@@ -30,7 +30,7 @@ def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_element
 
     x: (N, data_dim) on the model's device (binarized for a Bernoulli decoder).
     Samples are processed in chunks of at most ``max_elements`` decoder outputs.
-    Taught in notebook 01 §8 (the bound) and notebook 06 §2 (exercise 10).
+    Taught in notebook 01 §8 (the bound) and notebook 06 §2 (exercise 12).
     """
     _arguments.number("k", k, minimum=1, integer=True)
     _arguments.images_for(model, "x", x)

@@ -43,6 +43,8 @@ def unfinished():
     import inspect
     caller = inspect.currentframe().f_back
     name = caller.f_code.co_name if caller is not None else "this exercise"
+    if caller is not None and "self" in caller.f_locals:  # a method: name its class too, e.g. MyVAE.encode
+        name = f"{type(caller.f_locals['self']).__name__}.{name}"
     return NotImplementedError(
         f"Exercise `{name}` is not done yet: replace the `raise` line in its cell with your code, "
         f"run that cell again, then run the self-check below it.")

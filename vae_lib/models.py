@@ -90,7 +90,7 @@ class ELBO(NamedTuple):
 
     elbo = reconstruction - beta * kl, where reconstruction is a one-sample
     estimate of E_q[log p(x|z)] and kl is KL(q(z|x) || p(z)) in closed form.
-    Taught in notebook 04 §4 (exercise 7).
+    Taught in notebook 04 §4 (exercise 8).
     """
     elbo: torch.Tensor
     reconstruction: torch.Tensor

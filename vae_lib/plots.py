@@ -41,7 +41,7 @@ def gaussian_quantile_grid(n=20, latent_dim=2, dims=(0, 1)):
     Coordinate values are Phi^{-1}(p) for p = (i + 0.5) / n, i = 0..n-1, so each
     cell of the grid covers equal prior probability (1/n^2); the other
     coordinates stay at 0, the prior's mode. Row-major, top row = largest z_2.
-    Taught in notebook 05 §4 (exercise 8).
+    Taught in notebook 05 §4 (exercise 10).
     """
     probs = (torch.arange(n, dtype=torch.float32) + 0.5) / n
     values = torch.distributions.Normal(0.0, 1.0).icdf(probs)
