@@ -4,7 +4,7 @@
     data           load_mnist (train, valid and test splits), binarize, index_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood (bare math)
-    models         ModelConfig, Autoencoder, VAE, ELBO
+    models         ModelConfig, Autoencoder, VAE, ConvVAE, ELBO
     train          fit (the training loop), choose_device, seed_everything
     checkpoints    save_checkpoint, load_checkpoint, load_or_fit
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
@@ -24,7 +24,7 @@ from .data import MissingDataError, binarize, index_batches, load_mnist
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
-from .models import ELBO, VAE, Autoencoder, ModelConfig
+from .models import ELBO, VAE, Autoencoder, ConvVAE, ModelConfig
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)

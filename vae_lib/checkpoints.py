@@ -94,7 +94,7 @@ def load_checkpoint(path, device=None, model=None):
     payload = _read(path)
     try:
         config = ModelConfig(**payload["config"])
-        model_class = {"VAE": models.VAE, "Autoencoder": models.Autoencoder}[payload["class"]]
+        model_class = {"VAE": models.VAE, "ConvVAE": models.ConvVAE, "Autoencoder": models.Autoencoder}[payload["class"]]
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     if model is not None and (model_class, config) != (type(model), model.config):

@@ -1,7 +1,8 @@
-"""An autoencoder and a variational autoencoder, both plain MLPs, and the config that describes them.
+"""An autoencoder and a variational autoencoder (MLPs), a convolutional VAE, and the config that describes them.
 
     Autoencoder:  x --encoder--> z --decoder--> logits of p(x|z)
     VAE:          x --encoder--> (mu, logvar) --reparameterize--> z --decoder--> logits
+    ConvVAE:      the VAE with strided convolutions in, transposed convolutions out
 
 Both decode to *logits* of a Bernoulli per pixel (or, for the VAE with
 ``likelihood="gaussian"``, to the means of a fixed-variance Gaussian). The
@@ -36,6 +37,7 @@ class ModelConfig:
 
     latent_dim:  d, the size of z
     hidden:      the encoder's hidden layer sizes; the decoder mirrors them
+                 (for ConvVAE: the channels of its two strided convolutions)
     data_dim:    pixels per image (784 for MNIST)
     activation:  "relu" or "silu", between the linear layers
     likelihood:  p(x|z), "bernoulli" (logits) or "gaussian" (means; the VAE only)
@@ -199,3 +201,37 @@ class VAE(nn.Module):
         reconstruction = self.log_px_given_z(x, decoded)
         kl = kl_normal_std(mu, logvar)
         return ELBO(reconstruction - beta * kl, reconstruction, kl)
+
+
+class ConvVAE(VAE):
+    """The VAE with convolutional networks, for 28 x 28 images given as rows of 784 pixels.
+
+    encoder: 1 x 28 x 28 --conv 4x4, stride 2--> c1 x 14 x 14 --conv 4x4, stride 2--> c2 x 7 x 7
+             --linear--> (mu, logvar)
+    decoder: z --linear--> c2 x 7 x 7 --transposed conv--> c1 x 14 x 14 --transposed conv--> 1 x 28 x 28 logits
+
+    (c1, c2) = ``hidden``. Each convolution applies one small filter bank at every position (weight sharing,
+    locality), so its weights do not grow with the image, unlike a linear layer's. Everything else (encode,
+    decode, elbo, checkpoints) is the VAE's: the networks take and return flat rows, as the MLPs do.
+    """
+
+    def __init__(self, config=None, **settings):
+        if config is None and "hidden" not in settings:
+            settings["hidden"] = (32, 64)  # channels: the MLP's default (512, 256) would be far too many
+        super().__init__(config, **settings)
+        c = self.config
+        if c.data_dim != 784 or len(c.hidden) != 2:
+            raise ValueError(f"ConvVAE is built for 28 x 28 images (data_dim=784) with two convolutions "
+                             f"(hidden=(c1, c2)); got data_dim={c.data_dim}, hidden={c.hidden}")
+        c1, c2 = c.hidden
+        act = ACTIVATIONS[c.activation]
+        self.encoder = nn.Sequential(
+            nn.Unflatten(1, (1, 28, 28)),
+            nn.Conv2d(1, c1, 4, stride=2, padding=1), act(),            # 28 -> 14
+            nn.Conv2d(c1, c2, 4, stride=2, padding=1), act(),           # 14 -> 7
+            nn.Flatten(), nn.Linear(c2 * 7 * 7, 2 * c.latent_dim))
+        self.decoder = nn.Sequential(
+            nn.Linear(c.latent_dim, c2 * 7 * 7), act(), nn.Unflatten(1, (c2, 7, 7)),
+            nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), act(),  # 7 -> 14
+            nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),          # 14 -> 28: one logit per pixel
+            nn.Flatten())
