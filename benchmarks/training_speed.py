@@ -41,7 +41,7 @@ from torchvision import datasets, transforms
 import vae_lib
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGETS = {"00": 30, "01": 30, "02": 30, "03": 90, "04": 90, "05": 150, "06": 150, "07": 150, "08": 90}
+BUDGETS = {"00": 30, "01": 30, "02": 30, "03": 90, "04": 90, "05": 150, "06": 150, "07": 150, "08": 150, "09": 90}
 
 
 def images_per_second(step, batch_size, seconds, warmup=0.5):

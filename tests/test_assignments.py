@@ -109,7 +109,7 @@ def autograde_scores(course, student):
 # --- The round trip: nbgrader grades the teacher's solutions, a blank notebook and catalogued wrong answers ---
 
 GRADED_NOTEBOOKS = ["01_elbo", "02_gaussian_kl", "04_vae", "05_train_and_explore", "06_evaluating_vaes",
-                    "07_beta_and_collapse"]
+                    "07_beta_and_collapse", "08_conv_and_conditional"]
 
 # For every exercise (the grade_id of its solution cell), plausible wrong solutions, each a mistake students make,
 # written as (mistake, text of the teacher's solution, what the student wrote instead). The first one is the
@@ -189,6 +189,12 @@ WRONG_SOLUTIONS = {
          "(0.5 * (mu**2 + logvar.exp() - 1 - logvar)).clamp(min=free_bits).mean(0)"),
         ("warm-up that never stops", "min(1.0, step / warmup_steps)", "step / warmup_steps"),
         ("detach in the wrong place", "kl_per_unit.clamp(min=free_bits).sum()", "kl_per_unit.detach().clamp(min=free_bits).sum()"),
+    ],
+    "nearest_class_mean_accuracy": [
+        ("class means from the test codes", "z_train[y_train == c].mean(0)", "z_test[y_test == c].mean(0)"),
+        ("the farthest mean (argmax)", ".argmin(dim=1)", ".argmax(dim=1)"),
+        ("the number right instead of the fraction", "(predicted == y_test).float().mean().item()",
+         "(predicted == y_test).sum().item()"),
     ],
 }
 

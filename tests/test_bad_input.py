@@ -23,7 +23,7 @@ from unittest import mock
 import pytest
 import torch
 
-from vae_lib import (VAE, Autoencoder, CheckpointError, MissingDataError, ModelConfig, active_units, binarize,
+from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, MissingDataError, ModelConfig, active_units, binarize,
                      checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
@@ -151,6 +151,25 @@ CASES = [
          "not both"),
     Case("models", "a Gaussian autoencoder", lambda _: Autoencoder(likelihood="gaussian"), ValueError,
          "use VAE for likelihood='gaussian'"),
+    Case("models", "a VAE given classes", lambda _: VAE(num_classes=10), ValueError, "use ConditionalVAE"),
+    Case("models", "a ConditionalVAE with one class", lambda _: ConditionalVAE(num_classes=1), ValueError,
+         "num_classes >= 2"),
+    Case("models", "a ConvVAE for 100-pixel images", lambda _: ConvVAE(data_dim=100), ValueError,
+         "built for 28 x 28 images"),
+    # labels: a ConditionalVAE needs them, the other models refuse them
+    Case("labels", "a ConditionalVAE trained without labels",
+         lambda _: fit(ConditionalVAE(hidden=(16,)), images(), steps=1, progress=False), ValueError,
+         "pass the class labels as y_train"),
+    Case("labels", "labels given to a plain VAE", lambda _: evaluate_elbo(model(), images(), y=torch.zeros(4).long()),
+         ValueError, "use a ConditionalVAE"),
+    Case("labels", "labels as floats", lambda _: evaluate_elbo(ConditionalVAE(hidden=(16,)), images(),
+                                                               y=torch.zeros(4)), ValueError,
+         "torch.as_tensor(y, dtype=torch.long)"),
+    Case("labels", "a label 10 for 10 classes", lambda _: log_likelihood(ConditionalVAE(hidden=(16,)), images(), k=2,
+                                                                         y=torch.arange(4).long() + 7), ValueError,
+         "classes in [0, 10)"),
+    Case("labels", "one label too few", lambda _: fit(ConditionalVAE(hidden=(16,)), images(), steps=1, progress=False,
+                                                      y_train=torch.zeros(3).long()), ValueError, "shape (4,)"),
     # data into a trained model: evaluate_elbo, log_likelihood and active_units check x once
     Case("evaluate", "images not flattened, (4, 28, 28)", lambda _: evaluate_elbo(model(), torch.rand(4, 28, 28)),
          ValueError, "x.reshape(len(x), -1)"),

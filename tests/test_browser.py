@@ -1,5 +1,8 @@
 """The latent sliders as a student meets them: in JupyterLab and on the Voilà page, in a real browser.
 
+The Voilà page has a second tab, notebook 08's digit-and-style explorer: the test picks another digit and
+moves a slider, and reads the digit back from the screen's pixels, against the model's own decodings.
+
 Each test starts its server from this environment on a free localhost port with a
 random token, drives Debian's Chromium headless through Playwright, moves a slider
 and checks that the decoded digit's pixels on screen change by more than noise.
@@ -334,3 +337,94 @@ def test_explorer_page_in_voila(page, start_server):
         assert "import vae_lib" not in text and "latent_sliders(" not in text, "the explorer page shows code"
         assert_no_error_shown(page)
         move_sliders_and_check_the_digit(page, explorer)
+
+        page.locator(".lm-TabBar-tab", has_text="Digit and style").click()
+        panel = page.locator(".widget-vbox:has(.widget-toggle-buttons)").first
+        panel.wait_for(state="visible", timeout=20_000)
+        cvae_path = vae_lib.checkpoint_path("explorer_cvae_2d" if "explorer_cvae_2d.pt" in text else "cvae_2d")
+        cvae, _ = vae_lib.load_checkpoint(cvae_path, device="cpu")
+        pick_a_digit_and_move_a_slider(page, panel, cvae)
+        vae_lib.paths.figures_dir().mkdir(exist_ok=True)
+        panel.screenshot(path=vae_lib.paths.figures_dir() / "digit_style_explorer.png")
+
+
+# --- The digit-and-style explorer (Voilà page, second tab) -----------------------------------------------------
+
+def ink(png_bytes):
+    """The 28 x 28 picture a digit widget shows, read off its screenshot: ink in [0, 1], as a (784,) array.
+
+    The widget draws each of the 28 x 28 pixels as a scale x scale block, dark on white; block means undo that."""
+    g = grey(png_bytes)
+    side = g.shape[0] // 28
+    blocks = g[:28 * side, :28 * side].reshape(28, side, 28, side).mean(axis=(1, 3))
+    return (1 - blocks / 255).reshape(784)
+
+
+def readouts(panel):
+    sliders = panel.locator(".widget-slider")
+    return [readout_value(sliders.nth(j).locator(".widget-readout")) for j in range(sliders.count())]
+
+
+def as_every_digit(model, z):
+    """The model's E[x | z, y] for y = 0 .. 9 at one z: a (10, 784) array."""
+    import torch
+    with torch.no_grad():
+        return model.mean_image(torch.tensor([z], dtype=torch.float32).expand(10, -1), torch.arange(10)).numpy()
+
+
+def read_digit(model, panel):
+    """(class, distance): which of the model's ten decodings of the sliders' z the big picture shows, and how
+    far from it it is (mean absolute ink difference), with the second-best distance for comparison."""
+    shown = ink(panel.locator("img").nth(0).screenshot())
+    distances = np.abs(as_every_digit(model, readouts(panel)) - shown).mean(axis=1)
+    order = np.argsort(distances)
+    return int(order[0]), float(distances[order[0]]), float(distances[order[1]])
+
+
+def wait_for_digit(model, panel, wanted, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        shown, distance, runner_up = read_digit(model, panel)
+        if shown == wanted or time.monotonic() > deadline:
+            return shown, distance, runner_up
+        time.sleep(0.25)
+
+
+def pick_a_digit_and_move_a_slider(page, panel, model):
+    """Pick digit 7 (the class must change, the style stay), then move z_1 (the style must change, the class stay).
+
+    What the screen shows is read back as one of the model's ten decodings of the sliders' z: the class is the
+    nearest one, and it must be far nearer than the runner-up, so the picture is that class and that z."""
+    sliders = panel.locator(".widget-slider")
+    assert sliders.count() == model.latent_dim, f"expected {model.latent_dim} sliders, found {sliders.count()}"
+    shown, distance, runner_up = read_digit(model, panel)
+    assert shown == 0 and distance < 0.02 < runner_up, (
+        f"at start the explorer should show a 0 at z = {readouts(panel)}: it shows class {shown} "
+        f"(ink distance {distance:.3f}, next {runner_up:.3f})")
+    z_before, strip_before = readouts(panel), panel.locator("img").nth(1).screenshot()
+
+    panel.locator("button", has_text="7").first.click()
+    shown, distance, runner_up = wait_for_digit(model, panel, 7)
+    assert shown == 7 and distance < 0.02 < runner_up, (
+        f"after picking 7 the explorer shows class {shown} (ink distance {distance:.3f}, next {runner_up:.3f})")
+    assert readouts(panel) == z_before, f"picking a digit moved the sliders: {z_before} -> {readouts(panel)}"
+    assert changed_pixels(strip_before, panel.locator("img").nth(1).screenshot()) == 0, (
+        "picking a digit changed the strip of all ten digits: the style was not kept")
+    seven_before = ink(panel.locator("img").nth(0).screenshot())
+
+    sliders.nth(0).locator(".noUi-handle").focus()
+    for _ in range(30):
+        page.keyboard.press("ArrowRight")
+    readout = sliders.nth(0).locator(".widget-readout")
+    page.wait_for_function("el => parseFloat(el.textContent) > 1.0", arg=readout.element_handle(), timeout=10_000)
+    deadline = time.monotonic() + 20
+    while True:  # the new style is on screen once the picture matches the model's 7 at the sliders' new z
+        shown, distance, runner_up = read_digit(model, panel)
+        if (shown == 7 and distance < 0.02) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert shown == 7 and distance < 0.02 < runner_up, (
+        f"after moving z_1 to {readout.text_content()} the explorer shows class {shown} "
+        f"(ink distance {distance:.3f}, next {runner_up:.3f}); it should still be a 7")
+    restyled = float(np.abs(ink(panel.locator("img").nth(0).screenshot()) - seven_before).mean())
+    assert restyled > 0.02, f"moving z_1 did not change the 7's style (mean ink change {restyled:.3f})"

@@ -4,14 +4,14 @@
     data           load_mnist (train, valid and test splits), binarize, index_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood (bare math)
-    models         ModelConfig, Autoencoder, VAE, ConvVAE, ELBO
+    models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, ELBO
     train          fit (the training loop), choose_device, seed_everything
     checkpoints    save_checkpoint, load_checkpoint, load_or_fit
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
                    fraction_far_from_codes
     plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
                    training_curves, save_figure
-    widgets        latent_sliders (ipywidgets)
+    widgets        latent_sliders, digit_style_explorer (ipywidgets)
     exercises      check_close and unfinished, for the graded exercises
     _arguments     (private) the argument checks that the public entry points run first
 
@@ -24,11 +24,11 @@ from .data import MissingDataError, binarize, index_batches, load_mnist
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
-from .models import ELBO, VAE, Autoencoder, ConvVAE, ModelConfig
+from .models import ELBO, VAE, Autoencoder, ConditionalVAE, ConvVAE, ModelConfig
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)
 from .train import TrainingDiverged, choose_device, fit, seed_everything
-from .widgets import latent_sliders
+from .widgets import digit_style_explorer, latent_sliders
 
 __version__ = "0.2.0"

@@ -61,6 +61,27 @@ def images_for(model, name, x, *, on_model_device=True, unit_interval=False):
         matches_model(name, x, model)
 
 
+def labels_for(model, name, y, n):
+    """Check class labels for ``model``: required (shape (n,), integers in [0, num_classes)) if it is
+    conditional, refused if not. Returns ``(y,)`` or ``()``, to pass on as ``model.elbo(x, *labels)``."""
+    if not getattr(model, "conditional", False):
+        if y is not None:
+            raise ValueError(f"{name} was given but a {type(model).__name__} takes no labels; "
+                             f"use a ConditionalVAE to model p(x|y), or leave {name} out")
+        return ()
+    if y is None:
+        raise ValueError(f"a {type(model).__name__} models p(x|y): pass the class labels as {name} "
+                         f"(a tensor of {n} integers in [0, {model.num_classes}))")
+    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != (n,):
+        got = f"dtype {y.dtype}, shape {tuple(y.shape)}" if isinstance(y, torch.Tensor) else type(y).__name__
+        raise ValueError(f"{name} must be a tensor of {n} class labels (torch.long, shape ({n},)), got {got}; "
+                         f"convert with torch.as_tensor({name}, dtype=torch.long)")
+    if len(y) and (y.min() < 0 or y.max() >= model.num_classes):
+        raise ValueError(f"{name} must hold classes in [0, {model.num_classes}), got values in "
+                         f"[{y.min().item()}, {y.max().item()}]")
+    return (y,)
+
+
 def same_shape(name_a, a, name_b, b):
     """Check that two tensors have the same shape (a mu/logvar pair, logits and pixels, ...)."""
     if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape != b.shape:

@@ -33,7 +33,8 @@ def load_or_fit(model, path, x_train, **fit_kwargs):
     requested ones, so a changed notebook never silently picks up a stale model.
     Returns the history. Taught in notebook 03 §2.
     """
-    settings = {k: v for k, v in fit_kwargs.items() if k not in ("x_valid", "progress", "desc", "device")}
+    settings = {k: v for k, v in fit_kwargs.items()
+                if k not in ("x_valid", "y_train", "y_valid", "progress", "desc", "device")}
     settings["n_train"] = len(x_train)
     path = Path(path)
     if path.is_file():
@@ -94,7 +95,8 @@ def load_checkpoint(path, device=None, model=None):
     payload = _read(path)
     try:
         config = ModelConfig(**payload["config"])
-        model_class = {"VAE": models.VAE, "ConvVAE": models.ConvVAE, "Autoencoder": models.Autoencoder}[payload["class"]]
+        model_class = {cls.__name__: cls for cls in (models.VAE, models.ConvVAE, models.ConditionalVAE,
+                                                     models.Autoencoder)}[payload["class"]]
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     if model is not None and (model_class, config) != (type(model), model.config):

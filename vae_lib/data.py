@@ -121,7 +121,7 @@ def index_batches(n, batch_size, generator=None, device=None, drop_last=False):
     Index a tensor that already lives on the device with them: ``x[idx]``.
     The last batch is shorter unless ``drop_last``; code downstream must not
     assume a fixed batch size (the blog post's loop did, and broke).
-    ``fit`` draws its batches with it; taught in notebook 08 §3 (the blog post's fixed-size reshape).
+    ``fit`` draws its batches with it; taught in notebook 09 §3 (the blog post's fixed-size reshape).
     """
     if n <= 0 or batch_size <= 0:
         raise ValueError(f"need n > 0 and batch_size > 0, got n={n}, batch_size={batch_size}")

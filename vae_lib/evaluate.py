@@ -25,28 +25,30 @@ def _chunks(n, size):
 
 
 @torch.no_grad()
-def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_elements=2**24):
+def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_elements=2**24, *, y=None):
     """Importance-weighted estimate of log p(x), one value per row of x, in nats.
 
     x: (N, data_dim) on the model's device (binarized for a Bernoulli decoder).
+    y: the class labels, for a ConditionalVAE, whose estimate is of log p(x|y).
     Samples are processed in chunks of at most ``max_elements`` decoder outputs.
     Taught in notebook 01 §8 (the bound) and notebook 06 §2 (exercise 12).
     """
     _arguments.number("k", k, minimum=1, integer=True)
     _arguments.images_for(model, "x", x)
+    labels = _labels(model, y, x)
     batch_size = batch_size or max(1, min(len(x), max_elements // (k * x.shape[1]) or 1))
     k_chunk = max(1, min(k, max_elements // (batch_size * x.shape[1])))
     out = []
     for rows in _chunks(len(x), batch_size):
-        xb = x[rows]
-        mu, logvar = model.encode(xb)
+        xb, yb = x[rows], [t[rows] for t in labels]
+        mu, logvar = model.encode(xb, *yb)
         std = torch.exp(0.5 * logvar)
         log_w = []
         for ks in _chunks(k, k_chunk):
             eps = torch.randn((ks.stop - ks.start, *mu.shape), generator=generator,
                               device=mu.device, dtype=mu.dtype)
             z = mu + std * eps                                          # (k, B, d)
-            log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z))
+            log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z, *yb))
             log_pz = gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
             log_qz = gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
             log_w.append(log_pxz + log_pz - log_qz)                     # (k_chunk, B)
@@ -55,22 +57,28 @@ def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_element
 
 
 @torch.no_grad()
-def evaluate_elbo(model, x, beta=1.0, batch_size=2000):
+def evaluate_elbo(model, x, beta=1.0, batch_size=2000, *, y=None):
     """Mean ELBO terms over x (one z sample per example): a dict of Python floats.
 
+    y: the class labels, for a ConditionalVAE (its ELBO bounds log p(x|y)).
     Taught in notebook 05 §2 (training versus validation ELBO).
     """
     _arguments.images_for(model, "x", x)
     _arguments.number("beta", beta, minimum=0)
-    return mean_elbo_terms(model, x, beta, batch_size)
+    return mean_elbo_terms(model, x, beta, batch_size, _labels(model, y, x))
+
+
+def _labels(model, y, x):
+    """(y,) on x's device for a conditional model (checked), () for the others."""
+    return tuple(labels.to(x.device) for labels in _arguments.labels_for(model, "y", y, len(x)))
 
 
 @torch.no_grad()
-def mean_elbo_terms(model, x, beta=1.0, batch_size=2000):
-    """``evaluate_elbo`` without its argument checks, for callers that checked x already (``fit``)."""
+def mean_elbo_terms(model, x, beta=1.0, batch_size=2000, labels=()):
+    """``evaluate_elbo`` without its argument checks, for callers that checked x (and labels) already (``fit``)."""
     totals = {"elbo": 0.0, "reconstruction": 0.0, "kl": 0.0}
     for rows in _chunks(len(x), batch_size):
-        terms = model.elbo(x[rows], beta=beta)
+        terms = model.elbo(x[rows], *[t[rows] for t in labels], beta=beta)
         for name in totals:
             totals[name] += getattr(terms, name).sum().item()
     return {name: total / len(x) for name, total in totals.items()}
@@ -97,7 +105,7 @@ def fraction_far_from_codes(samples, codes, spacings=5.0, reference=2000):
 
 
 @torch.no_grad()
-def active_units(model, x, threshold=0.01):
+def active_units(model, x, threshold=0.01, *, y=None):
     """Number of latent dimensions j with Var_x( E_q[z_j | x] ) > threshold (Burda et al.).
 
     A unit whose posterior mean does not move with x carries no information:
@@ -107,5 +115,5 @@ def active_units(model, x, threshold=0.01):
     if len(x) < 2:
         raise ValueError(f"active_units needs at least 2 examples to measure a variance, got {len(x)}")
     _arguments.number("threshold", threshold, minimum=0)
-    mu, _ = model.encode(x)
+    mu, _ = model.encode(x, *_labels(model, y, x))
     return int((mu.var(dim=0) > threshold).sum())

@@ -42,6 +42,7 @@ class ModelConfig:
     activation:  "relu" or "silu", between the linear layers
     likelihood:  p(x|z), "bernoulli" (logits) or "gaussian" (means; the VAE only)
     obs_logvar:  log sigma_x^2 of the Gaussian likelihood, fixed
+    num_classes: labels y in {0, ..., num_classes - 1} for the ConditionalVAE; 0 for the others
 
     Like nanoGPT's GPTConfig: the models are built from it (notebook 03 §1 and 04 §4
     build theirs by keyword), and checkpoints store it and rebuild from it.
@@ -52,6 +53,7 @@ class ModelConfig:
     activation: str = "relu"
     likelihood: str = "bernoulli"
     obs_logvar: float = 0.0
+    num_classes: int = 0
 
     def __post_init__(self):
         _arguments.number("latent_dim", self.latent_dim, minimum=1, integer=True)
@@ -64,6 +66,7 @@ class ModelConfig:
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {self.likelihood!r}")
         _arguments.number("obs_logvar", self.obs_logvar)
+        _arguments.number("num_classes", self.num_classes, minimum=0, integer=True)
 
     def as_dict(self):
         """Plain Python data (no classes), which ``torch.load(weights_only=True)`` accepts."""
@@ -111,6 +114,8 @@ class Autoencoder(nn.Module):
         self.config = _config(config, settings)
         if self.config.likelihood != "bernoulli":
             raise ValueError("the Autoencoder decodes to Bernoulli logits only; use VAE for likelihood='gaussian'")
+        if self.config.num_classes:
+            raise ValueError("the Autoencoder takes no labels (num_classes must be 0)")
         c = self.config
         self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
         self.encoder = mlp([c.data_dim, *c.hidden, c.latent_dim], c.activation)
@@ -157,10 +162,14 @@ class VAE(nn.Module):
                             with a fixed variance, which sets an implicit beta.
     Taught in notebook 04 §4; the Gaussian likelihood in 04 §3.
     """
+    conditional = False  # True for models whose encode, decode and elbo also take labels y
 
     def __init__(self, config=None, **settings):
         super().__init__()
         self.config = c = _config(config, settings)
+        if c.num_classes and not self.conditional:
+            raise ValueError(f"{type(self).__name__} takes no labels (num_classes={c.num_classes}); "
+                             f"use ConditionalVAE for a model of p(x|y)")
         self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
         # One network outputs both mu and logvar (2 * latent_dim numbers). logvar is
         # unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1).
@@ -210,9 +219,10 @@ class ConvVAE(VAE):
              --linear--> (mu, logvar)
     decoder: z --linear--> c2 x 7 x 7 --transposed conv--> c1 x 14 x 14 --transposed conv--> 1 x 28 x 28 logits
 
-    (c1, c2) = ``hidden``. Each convolution applies one small filter bank at every position (weight sharing,
+    (c1, c2) = ``hidden``, default (32, 64). Each convolution applies one small filter bank at every position (weight sharing,
     locality), so its weights do not grow with the image, unlike a linear layer's. Everything else (encode,
     decode, elbo, checkpoints) is the VAE's: the networks take and return flat rows, as the MLPs do.
+    Taught in notebook 08 §1.
     """
 
     def __init__(self, config=None, **settings):
@@ -235,3 +245,65 @@ class ConvVAE(VAE):
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), act(),  # 7 -> 14
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),          # 14 -> 28: one logit per pixel
             nn.Flatten())
+
+    def decode(self, z):
+        """Bernoulli logits (or Gaussian means), shape (..., 784). Convolutions take one batch axis, so z's
+        leading axes (k samples of a batch, in log_likelihood) are merged into one and split again after."""
+        return self.decoder(z.reshape(-1, z.shape[-1])).reshape(*z.shape[:-1], self.data_dim)
+
+
+class ConditionalVAE(VAE):
+    """q(z|x, y) = N(mu(x, y), diag exp(logvar(x, y))),  p(z) = N(0, I),  p(x|z, y) from decode(z, y).
+
+    The label y (an integer class, shape (batch,)) enters both networks as a one-hot
+    vector joined to their input. The conditional ELBO bounds log p(x|y):
+
+        log p(x|y) >= E_q(z|x,y)[log p(x|z, y)] - KL(q(z|x, y) || p(z)).
+
+    Since the decoder is told the class, z is free to encode only what the label does
+    not say: the style. ``ConditionalVAE(latent_dim=2, num_classes=10, ...)`` takes
+    ``ModelConfig``'s fields (num_classes defaults to 10 here). Taught in notebook 08 §4-5.
+    """
+    conditional = True
+
+    def __init__(self, config=None, **settings):
+        if config is None:
+            settings.setdefault("num_classes", 10)
+        nn.Module.__init__(self)
+        self.config = c = _config(config, settings)
+        if c.num_classes < 2:
+            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {c.num_classes}")
+        self.latent_dim, self.data_dim, self.num_classes = c.latent_dim, c.data_dim, c.num_classes
+        self.encoder = mlp([c.data_dim + c.num_classes, *c.hidden, 2 * c.latent_dim], c.activation)
+        self.decoder = mlp([c.latent_dim + c.num_classes, *reversed(c.hidden), c.data_dim], c.activation)
+
+    def _with_label(self, h, y):
+        """[h, one_hot(y)] along the last axis; y (batch,) is broadcast over h's leading axes (e.g. k samples)."""
+        one_hot = nn.functional.one_hot(y, self.num_classes).to(h.dtype)
+        return torch.cat([h, one_hot.expand(*h.shape[:-1], self.num_classes)], dim=-1)
+
+    def encode(self, x, y):
+        """Return (mu, logvar) of q(z|x, y), each of shape (batch, latent_dim)."""
+        mu, logvar = self.encoder(self._with_label(x, y)).chunk(2, dim=-1)
+        return mu, logvar
+
+    def decode(self, z, y):
+        """Parameters of p(x|z, y) (Bernoulli logits, or Gaussian means). z: (..., batch, latent_dim), y: (batch,)."""
+        return self.decoder(self._with_label(z, y))
+
+    def mean_image(self, z, y):
+        """E[x|z, y]: the picture of style z drawn as class y."""
+        decoded = self.decode(z, y)
+        return torch.sigmoid(decoded) if self.config.likelihood == "bernoulli" else decoded
+
+    def forward(self, x, y):
+        """One pass with one fresh sample z ~ q(z|x, y) per example: (decoded, mu, logvar)."""
+        mu, logvar = self.encode(x, y)
+        return self.decode(reparameterize(mu, logvar), y), mu, logvar
+
+    def elbo(self, x, y, beta=1.0):
+        """Per-example conditional ELBO = E_q[log p(x|z, y)] - beta * KL(q(z|x, y) || p(z)), one sample of z."""
+        decoded, mu, logvar = self(x, y)
+        reconstruction = self.log_px_given_z(x, decoded)
+        kl = kl_normal_std(mu, logvar)
+        return ELBO(reconstruction - beta * kl, reconstruction, kl)

@@ -10,6 +10,7 @@ validation curve, stopping on a NaN loss, Ctrl-C, a time limit) sits in small
 helpers below it, so the loop reads top to bottom.
 """
 
+import contextlib
 import math
 import random
 import time
@@ -51,7 +52,7 @@ def seed_everything(seed):
 
 def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None, beta=1.0,
         dynamic_binarization=True, x_valid=None, record_every=100, seed=0, device=None, progress=True,
-        desc="training", max_seconds=None):
+        desc="training", max_seconds=None, y_train=None, y_valid=None):
     """Train ``model`` by Adam on -mean(elbo) for ``steps`` optimizer steps; return the history.
 
     x_train, x_valid: (N, 784) intensities in [0, 1]. With ``dynamic_binarization``
@@ -65,8 +66,11 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
     ``reconstruction`` (E_q log p(x|z)) and ``kl``, averaged over the images seen
     since the previous record; with x_valid, ``valid_loss``,
     ``valid_reconstruction`` and ``valid_kl`` on it at that moment.
-    ``max_seconds`` stops early after that much wall-clock time (for equal-time
-    comparisons); the history then ends at the step reached.
+    ``seconds`` is the wall-clock training time so far, not counting the validation
+    passes; ``max_seconds`` stops training once it passes that limit (for equal-time
+    comparisons), and the history then ends at the step reached.
+    For a ConditionalVAE pass the class labels ``y_train`` (and ``y_valid``): each
+    batch is then ``model.elbo(x, y)``.
 
     A NaN or infinite loss stops training with ``TrainingDiverged``; the model
     keeps the weights it had at the last record with a finite loss, and the
@@ -79,25 +83,31 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
     """
     _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop_at, beta,
                          dynamic_binarization, record_every, max_seconds)
+    y_train = _arguments.labels_for(model, "y_train", y_train, len(x_train))
+    if x_valid is None and y_valid is not None:
+        raise ValueError("y_valid was given without x_valid; pass both, or neither")
+    y_valid = _arguments.labels_for(model, "y_valid", y_valid, len(x_valid)) if x_valid is not None else ()
     device = choose_device(device)
     seed_everything(seed)
     model.to(device).train()
     x_train = x_train.to(device)
+    y_train, y_valid = [tuple(y.to(device) for y in labels) for labels in (y_train, y_valid)]
     generator = torch.Generator(device=device).manual_seed(seed)
     x_valid = _fixed_validation_set(x_valid, dynamic_binarization, device, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, [lr_drop_at] if lr_drop_at else [], gamma=0.1)
     history = _empty_history(x_valid)
     batches = _endless_batches(len(x_train), batch_size, generator, device)
-    guard, out_of_time = _DivergenceGuard(model, lr, x_train), _clock(max_seconds)
+    guard, clock = _DivergenceGuard(model, lr, x_train), _Stopwatch()
     sums, seen, step, done = torch.zeros(3, device=device), 0, 0, False  # sums stay on the device: no sync per step
     bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
     try:
         while not done:
-            x = x_train[next(batches)]
+            idx = next(batches)
+            x = x_train[idx]
             if dynamic_binarization:
                 x = torch.bernoulli(x, generator=generator)  # a fresh binary image every time it is seen
-            terms = model.elbo(x, beta=beta)
+            terms = model.elbo(x, *[y[idx] for y in y_train], beta=beta)
             loss = -terms.elbo.mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -106,16 +116,18 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
             # detach(): keep numbers, not graphs (the blog's `l += loss` chained every step's graph to the next).
             sums += torch.stack([-terms.elbo.sum(), terms.reconstruction.sum(), terms.kl.sum()]).detach()
             seen, step = seen + len(x), step + 1
-            done = step == steps or out_of_time()
+            done = step == steps or (max_seconds is not None and clock.seconds() > max_seconds)
             bar.update()
             if step % record_every == 0 or done:
                 means = (sums / seen).tolist()
                 guard.check(means, step, history)  # raises TrainingDiverged on a NaN or infinite loss
-                _record(history, model, step, means, x_valid, beta)
+                with clock.paused():  # the validation pass is not training time
+                    history["seconds"].append(clock.seconds())
+                    _record(history, model, step, means, x_valid, beta, y_valid)
                 bar.set_postfix(loss=f"{means[0]:.2f}", refresh=False)
                 sums, seen = torch.zeros(3, device=device), 0
     except KeyboardInterrupt:
-        _record_interruption(history, model, step, steps, sums, seen, x_valid, beta)
+        _record_interruption(history, model, step, steps, sums, seen, x_valid, beta, y_valid, clock)
     finally:
         bar.close()
         model.eval()
@@ -151,7 +163,7 @@ def _fixed_validation_set(x_valid, dynamic_binarization, device, seed):
 
 
 def _empty_history(x_valid):
-    names = ["step", "loss", "reconstruction", "kl"]
+    names = ["step", "seconds", "loss", "reconstruction", "kl"]
     if x_valid is not None:
         names += ["valid_loss", "valid_reconstruction", "valid_kl"]
     return {name: [] for name in names}
@@ -163,10 +175,22 @@ def _endless_batches(n, batch_size, generator, device):
         yield from index_batches(n, batch_size, generator, device)
 
 
-def _clock(max_seconds):
-    """A function that says whether ``max_seconds`` of wall-clock time have passed (never, for None)."""
-    deadline = time.perf_counter() + max_seconds if max_seconds else math.inf
-    return lambda: time.perf_counter() > deadline
+class _Stopwatch:
+    """Wall-clock seconds since it was made, leaving out the time spent inside ``paused()``."""
+
+    def __init__(self):
+        self.start, self.excluded = time.perf_counter(), 0.0
+
+    def seconds(self):
+        return time.perf_counter() - self.start - self.excluded
+
+    @contextlib.contextmanager
+    def paused(self):
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.excluded += time.perf_counter() - began
 
 
 class _DivergenceGuard:
@@ -200,7 +224,7 @@ def _copy_weights(model):
     return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
-def _record(history, model, step, means, x_valid, beta):
+def _record(history, model, step, means, x_valid, beta, y_valid=()):
     history["step"].append(step)
     for name, value in zip(("loss", "reconstruction", "kl"), means):
         history[name].append(value)
@@ -209,19 +233,20 @@ def _record(history, model, step, means, x_valid, beta):
         # fork_rng: the evaluation's z samples must not shift the training's random
         # stream, so the trained model does not depend on whether x_valid was given.
         with torch.random.fork_rng(devices=[x_valid.device] if x_valid.device.type == "cuda" else []):
-            valid = mean_elbo_terms(model, x_valid, beta)  # x_valid was checked on the way in
+            valid = mean_elbo_terms(model, x_valid, beta, labels=y_valid)  # checked on the way in
         model.train()
         history["valid_loss"].append(-valid["elbo"])
         history["valid_reconstruction"].append(valid["reconstruction"])
         history["valid_kl"].append(valid["kl"])
 
 
-def _record_interruption(history, model, step, steps, sums, seen, x_valid, beta):
+def _record_interruption(history, model, step, steps, sums, seen, x_valid, beta, y_valid, clock):
     """Ctrl-C: record the steps since the last record (if finite), mark the history, and say so."""
     history["interrupted"] = True
     if seen:
         means = (sums / seen).tolist()
         if all(math.isfinite(v) for v in means):
-            _record(history, model, step, means, x_valid, beta)
+            history["seconds"].append(clock.seconds())
+            _record(history, model, step, means, x_valid, beta, y_valid)
     print(f"Training interrupted at step {step} of {steps}: the model keeps its current weights "
           f"and the history holds the {len(history['step'])} record(s) so far.")

@@ -1,5 +1,8 @@
 """Latent sliders: move z with one slider per dimension and watch the decoded digit change.
 
+``latent_sliders`` explores a VAE (notebook 05); ``digit_style_explorer`` a ConditionalVAE
+(notebook 08), where a digit selector sets the class y and the sliders set the style z.
+
 Built on ipywidgets. The digit and the latent scatter are ``ipywidgets.Image``
 PNGs rendered with Pillow, which is fast enough to follow a dragged slider and
 needs no matplotlib backend in the browser. The scatter is drawn once by
@@ -47,10 +50,27 @@ def _render_scatter(z, labels, size_px=340):
     return Image.fromarray(rgba[..., :3].copy()), to_pixels
 
 
-def _check_arguments(model, z, labels, limit, step, scale):
+def _picture(image, scale):
+    """A (28, 28) tensor in [0, 1] as a PNG, dark ink on white, ``scale`` times bigger."""
+    pixels = (image.numpy() * 255).round().astype(np.uint8)
+    return _png(Image.fromarray(255 - pixels).resize((pixels.shape[1] * scale, pixels.shape[0] * scale),
+                                                     Image.NEAREST))
+
+
+def _z_sliders(latent_dim, limit, step):
+    return [widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step, description=f"z_{j + 1}",
+                                continuous_update=True, readout_format=".2f")
+            for j in range(latent_dim)]
+
+
+def _check_slider_settings(limit, step, scale):
     _arguments.number("limit", limit, above=0)
     _arguments.number("step", step, above=0)
     _arguments.number("scale", scale, minimum=1, integer=True)
+
+
+def _check_arguments(model, z, labels, limit, step, scale):
+    _check_slider_settings(limit, step, scale)
     if (z is None) != (labels is None):
         raise ValueError("pass both z and labels for the latent scatter, or neither")
     if z is not None:
@@ -74,11 +94,7 @@ class LatentSliders(widgets.HBox):
     def __init__(self, model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
         _check_arguments(model, z, labels, limit, step, scale)
         self.model, self.scale = model, scale
-        self.sliders = [
-            widgets.FloatSlider(value=0.0, min=-limit, max=limit, step=step,
-                                description=f"z_{j + 1}", continuous_update=True,
-                                readout_format=".2f")
-            for j in range(model.latent_dim)]
+        self.sliders = _z_sliders(model.latent_dim, limit, step)
         self.digit = widgets.Image(format="png", width=28 * scale, height=28 * scale)
         self.scatter = None
         if z is not None and labels is not None:
@@ -103,9 +119,7 @@ class LatentSliders(widgets.HBox):
         return self.model.mean_image(z).clamp(0, 1).reshape(28, 28).cpu()
 
     def _update(self, change=None):
-        pixels = (self.decoded().numpy() * 255).round().astype(np.uint8)
-        big = Image.fromarray(255 - pixels).resize((28 * self.scale,) * 2, Image.NEAREST)
-        self.digit.value = _png(big)
+        self.digit.value = _picture(self.decoded(), self.scale)
         if self.scatter is not None:
             image = self._background.copy()
             x, y = self._to_pixels(self.sliders[0].value, self.sliders[1].value)
@@ -124,3 +138,68 @@ def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
     """
     model.eval()
     return LatentSliders(model, z, labels, limit, step, scale)
+
+
+class DigitStyleExplorer(widgets.VBox):
+    """The widget that ``digit_style_explorer`` returns; display it, or read its parts.
+
+    digit_buttons: ToggleButtons choosing the class y (0 .. num_classes - 1)
+    sliders:       one FloatSlider per latent dimension (the style z)
+    digit:         Image widget with E[x | z, y] for the chosen y
+    all_digits:    Image widget with the same z decoded as every class, side by side
+    """
+
+    def __init__(self, model, limit=3.0, step=0.05, scale=6):
+        if not getattr(model, "conditional", False):
+            raise TypeError(f"digit_style_explorer needs a ConditionalVAE (a decoder that takes a class), "
+                            f"got a {type(model).__name__}; for a VAE use latent_sliders")
+        _check_slider_settings(limit, step, scale)
+        self.model, self.scale = model, scale
+        self.digit_buttons = widgets.ToggleButtons(options=list(range(model.num_classes)), value=0,
+                                                   description="digit y", style={"button_width": "32px"})
+        self.sliders = _z_sliders(model.latent_dim, limit, step)
+        self.digit = widgets.Image(format="png", width=28 * scale, height=28 * scale)
+        self.strip_scale = max(1, scale // 2)
+        self.all_digits = widgets.Image(format="png", width=28 * model.num_classes * self.strip_scale,
+                                        height=28 * self.strip_scale)  # drawn at its size, not stretched
+        for control in [self.digit_buttons, *self.sliders]:
+            control.observe(self._update, names="value")
+        self._update()
+        label = widgets.HTML("the same z decoded as every digit:")
+        super().__init__([widgets.HBox([widgets.VBox([self.digit_buttons, *self.sliders]), self.digit]),
+                          label, self.all_digits])
+
+    @property
+    def z(self):
+        """The current style vector, shape (1, latent_dim)."""
+        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
+
+    @torch.no_grad()
+    def decoded_all(self):
+        """E[x | z, y] for y = 0 .. num_classes - 1 at the current z: (num_classes, 28, 28), on the CPU."""
+        device = next(self.model.parameters()).device
+        classes = torch.arange(self.model.num_classes, device=device)
+        z = self.z.to(device).expand(len(classes), -1)
+        return self.model.mean_image(z, classes).clamp(0, 1).reshape(-1, 28, 28).cpu()
+
+    def decoded(self):
+        """E[x | z, y] for the chosen digit y: a (28, 28) tensor in [0, 1], on the CPU."""
+        return self.decoded_all()[self.digit_buttons.value]
+
+    def _update(self, change=None):
+        images = self.decoded_all()
+        self.digit.value = _picture(images[self.digit_buttons.value], self.scale)
+        strip = torch.cat(list(images), dim=1)  # (28, 28 * num_classes)
+        self.all_digits.value = _picture(strip, self.strip_scale)
+
+
+def digit_style_explorer(model, limit=3.0, step=0.05, scale=6):
+    """A digit selector for the class y and one slider per latent dimension for the style z.
+
+    The large picture is E[x | z, y] of a ConditionalVAE for the chosen digit; the strip
+    under it decodes the same z as every digit, so one style is seen written as 0 to 9.
+    Sliders span [-limit, limit]; the digit is shown ``scale`` times its 28 x 28 size.
+    Taught in notebook 08 §7.
+    """
+    model.eval()
+    return DigitStyleExplorer(model, limit, step, scale)
