@@ -1,6 +1,6 @@
 """Run the training notebooks with other seeds: every assert must still hold, and the printed numbers show the spread.
 
-    .venv/bin/python tests/seed_spread.py --seeds 1 2        # or: make seeds (about 14 minutes)
+    .venv/bin/python tests/seed_spread.py --seeds 1 2        # or: make seeds (about 15 minutes)
     .venv/bin/python tests/seed_spread.py --only 07          # one notebook (later ones need earlier checkpoints)
 
 A notebook that trains has a cell tagged ``parameters`` that sets ``SEED = 0``.
