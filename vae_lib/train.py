@@ -122,8 +122,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
                 means = (sums / seen).tolist()
                 guard.check(means, step, history)  # raises TrainingDiverged on a NaN or infinite loss
                 with clock.paused():  # the validation pass is not training time
-                    history["seconds"].append(clock.seconds())
-                    _record(history, model, step, means, x_valid, beta, y_valid)
+                    _record(history, model, step, clock.seconds(), means, x_valid, beta, y_valid)
                 bar.set_postfix(loss=f"{means[0]:.2f}", refresh=False)
                 sums, seen = torch.zeros(3, device=device), 0
     except KeyboardInterrupt:
@@ -224,8 +223,9 @@ def _copy_weights(model):
     return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
-def _record(history, model, step, means, x_valid, beta, y_valid=()):
+def _record(history, model, step, seconds, means, x_valid, beta, y_valid=()):
     history["step"].append(step)
+    history["seconds"].append(seconds)
     for name, value in zip(("loss", "reconstruction", "kl"), means):
         history[name].append(value)
     if x_valid is not None:
@@ -246,7 +246,6 @@ def _record_interruption(history, model, step, steps, sums, seen, x_valid, beta,
     if seen:
         means = (sums / seen).tolist()
         if all(math.isfinite(v) for v in means):
-            history["seconds"].append(clock.seconds())
-            _record(history, model, step, means, x_valid, beta, y_valid)
+            _record(history, model, step, clock.seconds(), means, x_valid, beta, y_valid)
     print(f"Training interrupted at step {step} of {steps}: the model keeps its current weights "
           f"and the history holds the {len(history['step'])} record(s) so far.")
