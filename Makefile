@@ -3,7 +3,6 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) notebooks/latent_explorer.ipynb
 
 .PHONY: setup chromium lab explorer test portability seeds repeat slow unit nbval notebooks assignments quality conv-vs-mlp recipes benchmark clean
@@ -35,7 +34,7 @@ explorer: setup
 	$(BIN)/voila notebooks/latent_explorer.ipynb
 
 ## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests
-TEST_ARGS := tests notebooks $(NBVAL) --ignore=notebooks/assignments -p no:cacheprovider
+TEST_ARGS := notebooks tests --nbval -p no:cacheprovider --durations=25
 test: setup chromium
 	$(BIN)/python -m pytest $(TEST_ARGS)
 
@@ -43,7 +42,7 @@ test: setup chromium
 ## (non-vectorized) kernels, as on a machine unlike ours. After `make test` it loads the models that run saved.
 PORTABLE_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default
 portability: setup
-	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks $(NBVAL) --ignore=notebooks/assignments -p no:cacheprovider
+	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
 
 ## The seed-to-seed spread behind the notebooks' tolerances: the training notebooks with seeds 1 and 2 (tests/README.md)
 seeds: setup
@@ -61,7 +60,7 @@ unit: setup
 	$(BIN)/python -m pytest tests -p no:cacheprovider
 
 nbval: setup
-	$(BIN)/python -m pytest notebooks $(NBVAL) --ignore=notebooks/assignments -p no:cacheprovider
+	$(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
 
 ## Execute every notebook in order, rewriting stored outputs and figures/
 notebooks: setup

@@ -64,3 +64,67 @@ def test_a_checkpoint_of_an_unknown_class_is_refused(tmp_path):
     torch.save({"class": "GPT", "config": {}, "state_dict": {}}, tmp_path / "gpt.pt")
     with pytest.raises(CheckpointError, match="KeyError: 'GPT'"):
         load_checkpoint(tmp_path / "gpt.pt")
+
+
+@pytest.mark.parametrize("planted", ["truncated", "garbage", "other settings", "other weights"])
+def test_a_stale_or_corrupt_checkpoint_in_the_cache_is_trained_over_not_trusted(tmp_path, mnist_train, planted):
+    """What a cache may hold after an interrupted or older run: load_or_fit trains anew and replaces it."""
+    images, path = mnist_train[0][:300], tmp_path / "vae.pt"
+    settings = dict(steps=5, batch_size=50, progress=False)
+    seed_everything(0)
+    load_or_fit(VAE(hidden=(16,)), path, images, **settings)
+    if planted == "truncated":
+        path.write_bytes(path.read_bytes()[:200])
+    elif planted == "garbage":
+        path.write_bytes(b"not a checkpoint")
+    elif planted == "other settings":
+        load_or_fit(VAE(hidden=(16,)), path, images, **{**settings, "steps": 3})
+    else:  # the same class and settings, but weights of another shape
+        payload = torch.load(path, weights_only=True)
+        payload["state_dict"] = VAE(hidden=(8,)).state_dict()
+        torch.save(payload, path)
+    seed_everything(0)
+    model = VAE(hidden=(16,))
+    history = load_or_fit(model, path, images, **settings)
+    assert history["step"][-1] == 5                                  # trained, not loaded
+    reloaded, saved = load_checkpoint(path)                            # and the cache now holds the new model
+    assert saved["settings"] == history["settings"]
+    assert all(torch.equal(a, b) for a, b in zip(reloaded.state_dict().values(), model.state_dict().values()))
+
+
+def test_load_or_train_keys_on_the_training_code_and_saves_any_module(tmp_path, capsys):
+    """A plain nn.Module trained by a notebook's own loop is saved, loaded back, and retrained when the loop changes."""
+    from vae_lib import load_or_train
+    path, calls = tmp_path / "linear.pt", []
+
+    def train(model, steps):
+        calls.append(steps)
+        with torch.no_grad():
+            model.weight.fill_(steps)
+        return {"steps": steps}
+
+    def train_differently(model, steps):
+        calls.append(-steps)
+        return {"steps": steps}
+
+    import functools
+    first = torch.nn.Linear(2, 2)
+    assert load_or_train(first, path, functools.partial(train, steps=3), steps=3)["steps"] == 3
+    second = torch.nn.Linear(2, 2)
+    load_or_train(second, path, functools.partial(train, steps=3), steps=3)
+    assert calls == [3] and torch.equal(second.weight, torch.full((2, 2), 3.0)) and "loaded" in capsys.readouterr().out
+    load_or_train(torch.nn.Linear(2, 2), path, functools.partial(train_differently, steps=3), steps=3)
+    assert calls == [3, -3], "another training function must train again, whatever the settings say"
+    with pytest.raises(CheckpointError, match="not a readable vae_lib checkpoint"):   # not a vae_lib model
+        load_checkpoint(path)
+
+
+def test_load_or_fit_compares_only_plain_settings(tmp_path, mnist_train):
+    """Tensors (validation images, labels) are left out of the key, so a new tensor argument cannot break it."""
+    images, path = mnist_train[0][:300], tmp_path / "vae.pt"
+    history = load_or_fit(VAE(hidden=(16,)), path, images, steps=2, batch_size=50, progress=False,
+                          x_valid=images[:20])
+    assert not any(isinstance(v, torch.Tensor) for v in history["settings"].values())
+    assert history["settings"]["n_train"] == 300 and "x_valid" not in history["settings"]
+    assert load_or_fit(VAE(hidden=(16,)), path, images, steps=2, batch_size=50, progress=False,
+                       x_valid=images[:40]) == history                  # other validation images: loaded

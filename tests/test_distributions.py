@@ -85,3 +85,18 @@ def test_gaussian_log_likelihood_matches_torch(generator):
     expected_fixed = Normal(mean, math.exp(0.5 * -1.0)).log_prob(x).sum(-1)
     torch.testing.assert_close(gaussian_log_likelihood(x, mean, -1.0), expected_fixed)
 
+
+
+def test_kl_penalty_is_beta_t_times_the_clamped_per_unit_kl():
+    from vae_lib import kl_penalty
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(32, 6, generator=g), torch.randn(32, 6, generator=g) - 1
+    mu[:, :3] *= 0.1
+    logvar[:, :3] *= 0.1
+    q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    per_unit = torch.distributions.kl_divergence(q, torch.distributions.Normal(0.0, 1.0)).mean(0)
+    assert torch.allclose(kl_penalty(mu, logvar, 2.0, step=50), 2.0 * per_unit.sum(), atol=1e-5)
+    assert torch.allclose(kl_penalty(mu, logvar, 2.0, 50, free_bits=0.25), 2.0 * per_unit.clamp(min=0.25).sum(), atol=1e-5)
+    assert (per_unit < 0.25).any() and (per_unit > 0.25).any()        # the clamp matters on this case
+    assert torch.allclose(kl_penalty(mu, logvar, 2.0, 50, warmup_steps=200), 0.5 * per_unit.sum(), atol=1e-5)
+    assert torch.allclose(kl_penalty(mu, logvar, 2.0, 500, warmup_steps=200), 2.0 * per_unit.sum(), atol=1e-5)

@@ -14,7 +14,7 @@ PUBLIC = ["load_mnist", "binarize", "index_batches", "MissingDataError",
           "kl_normal_std", "kl_normal", "reparameterize", "bernoulli_log_likelihood", "gaussian_log_likelihood",
           "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "ELBO", "log_likelihood", "evaluate_elbo", "active_units",
           "fraction_far_from_codes", "fit", "choose_device", "seed_everything", "TrainingDiverged",
-          "load_or_fit", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
+          "kl_penalty", "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
           "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
           "save_figure", "latent_sliders", "digit_style_explorer"]
 ERRORS = {"MissingDataError", "TrainingDiverged", "CheckpointError"}

@@ -3,10 +3,10 @@
     paths          where data, checkpoints and figures live (environment variables, read when asked)
     data           load_mnist (train, valid and test splits), binarize, index_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
-                   bernoulli_log_likelihood, gaussian_log_likelihood (bare math)
+                   bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
     models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, ELBO
     train          fit (the training loop), choose_device, seed_everything
-    checkpoints    save_checkpoint, load_checkpoint, load_or_fit
+    checkpoints    save_checkpoint, load_checkpoint, load_or_fit, load_or_train
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
                    fraction_far_from_codes
     plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
@@ -18,11 +18,13 @@
 Each public function's docstring names the notebook section that teaches it.
 """
 
+import importlib.metadata
+
 from . import checkpoints, data, distributions, evaluate, exercises, models, paths, plots, train, widgets
-from .checkpoints import CheckpointError, load_checkpoint, load_or_fit, save_checkpoint
+from .checkpoints import CheckpointError, load_checkpoint, load_or_fit, load_or_train, save_checkpoint
 from .data import MissingDataError, binarize, index_batches, load_mnist
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
-                            kl_normal_std, reparameterize)
+                            kl_normal_std, kl_penalty, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
 from .models import ELBO, VAE, Autoencoder, ConditionalVAE, ConvVAE, ModelConfig
 from .paths import checkpoint_path
@@ -31,4 +33,7 @@ from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_
 from .train import TrainingDiverged, choose_device, fit, seed_everything
 from .widgets import digit_style_explorer, latent_sliders
 
-__version__ = "0.2.0"
+try:  # one version, pyproject.toml's, read from the installed package's metadata
+    __version__ = importlib.metadata.version("vae-lib")
+except importlib.metadata.PackageNotFoundError:  # imported from a checkout that was never installed
+    __version__ = "unknown"

@@ -82,13 +82,6 @@ def labels_for(model, name, y, n):
     return (y,)
 
 
-def same_shape(name_a, a, name_b, b):
-    """Check that two tensors have the same shape (a mu/logvar pair, logits and pixels, ...)."""
-    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor) and a.shape != b.shape:
-        raise ValueError(f"{name_a} has shape {tuple(a.shape)} but {name_b} has shape "
-                         f"{tuple(b.shape)}; they must match")
-
-
 def matches_model(name, x, model):
     """Check that ``x`` has the dtype and device of the model's weights (else torch fails deep inside)."""
     weight = next(model.parameters(), None)

@@ -6,6 +6,9 @@ with ``torch.load(weights_only=True)``, so a file that carries pickled code is
 refused without running it.
 """
 
+import functools
+import hashlib
+import inspect
 import os
 import pickle
 import re
@@ -24,36 +27,83 @@ class CheckpointError(RuntimeError):
 
 
 def load_or_fit(model, path, x_train, **fit_kwargs):
-    """Load ``path`` if it holds this model trained with these settings; else fit and save it.
+    """Load ``path`` if it holds this model trained by ``fit`` with these settings; else fit and save it.
 
     Notebooks share trained models this way (06 reuses 05's 2-D VAE, the
-    explorer too), naming them with ``checkpoint_path("vae_2d")``. A checkpoint
-    is reused only when its model configuration and its training settings
-    (steps, lr, seed, ... but not x_valid or the progress bar) equal the
-    requested ones, so a changed notebook never silently picks up a stale model.
-    Returns the history. Taught in notebook 03 §2.
+    explorer too), naming them with ``checkpoint_path("vae_2d")``. The settings
+    compared are fit's plain (non-tensor) arguments, less the progress bar and the
+    device, plus the number of training images; see ``load_or_train``. Returns the
+    history. Taught in notebook 03 §2.
     """
-    settings = {k: v for k, v in fit_kwargs.items()
-                if k not in ("x_valid", "y_train", "y_valid", "progress", "desc", "device")}
-    settings["n_train"] = len(x_train)
+    return load_or_train(model, path, functools.partial(fit, x_train=x_train, **fit_kwargs),
+                         n_train=len(x_train), **fit_kwargs)
+
+
+def load_or_train(model, path, train, **settings):
+    """Load ``path`` into ``model`` if it was trained by ``train`` with these settings; else train it and save it.
+
+    ``train(model)`` trains the model in place and returns its history (a dict). A
+    checkpoint is reused only when it holds the same class and configuration and was
+    saved with the same settings: the plain ones given here (tensors, the progress
+    bar, the description and the device are left out, as they do not change the
+    weights) and a fingerprint of the training function's source code. So a changed
+    notebook, or a changed training loop, never silently picks up a stale model, and
+    an unreadable file is trained over, never trusted. An interrupted training
+    (Ctrl-C) is not saved. Works for any ``nn.Module`` (notebook 09's post model too).
+    Used in notebook 07 §2 and 09 §2; ``load_or_fit`` is this with ``fit``.
+    """
+    device = settings.get("device")
+    settings = {key: value for key, value in settings.items()
+                if not isinstance(value, torch.Tensor) and key not in ("progress", "desc", "device")}
+    settings["code"] = _fingerprint(train)
     path = Path(path)
-    if path.is_file():
-        try:
-            loaded, history = load_checkpoint(path, device="cpu")
-        except CheckpointError:
-            loaded, history = None, {}
-        if loaded is not None and loaded.config == model.config and history.get("settings") == settings:
-            model.load_state_dict(loaded.state_dict())
-            model.to(choose_device(fit_kwargs.get("device"))).eval()
-            print(f"loaded {path.name}: trained earlier with the same settings")
-            return history
-    history = fit(model, x_train, **fit_kwargs)
+    history = _load_if_same(model, path, settings)
+    if history is not None:
+        model.to(choose_device(device)).eval()
+        print(f"loaded {path.name}: trained earlier with the same settings")
+        return history
+    history = train(model)
     if history.get("interrupted"):  # saved, it would later pass for a finished run with these settings
         print(f"not saving {path.name}: training was interrupted")
         return history
     history["settings"] = settings
-    save_checkpoint(model, path, history)
+    if isinstance(getattr(model, "config", None), ModelConfig):
+        save_checkpoint(model, path, history)
+    else:  # a module of the notebook's own: its class name and weights only
+        _write({"class": type(model).__name__, "config": None, "state_dict": model.state_dict(),
+                "history": history}, path)
     return history
+
+
+def _fingerprint(function):
+    """A short hash of a function's source code (of ``fit`` for ``partial(fit, ...)``): a changed loop, another hash."""
+    function = getattr(function, "func", function)
+    try:
+        source = inspect.getsource(function)
+    except (OSError, TypeError):  # no source to read (built in C, or typed at a prompt that keeps none)
+        source = getattr(function, "__qualname__", repr(function))
+    return hashlib.sha256(source.encode()).hexdigest()[:16]
+
+
+def _load_if_same(model, path, settings):
+    """The saved history if ``path`` holds ``model``'s class and config trained with ``settings``; else None."""
+    if not path.is_file():
+        return None
+    try:
+        payload = _read(path)
+    except CheckpointError as error:
+        print(f"training again: {error}")
+        return None
+    config = model.config.as_dict() if isinstance(getattr(model, "config", None), ModelConfig) else None
+    saved = payload.get("history", {})
+    if (payload["class"], payload["config"], saved.get("settings")) != (type(model).__name__, config, settings):
+        return None
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except Exception as error:  # the same class and settings, but other weights: not ours to trust
+        print(f"training again: {path} does not fit the model ({type(error).__name__})")
+        return None
+    return saved
 
 
 def save_checkpoint(model, path, history=None):
@@ -70,6 +120,13 @@ def save_checkpoint(model, path, history=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     payload = {"class": type(model).__name__, "config": model.config.as_dict(),
                "state_dict": model.state_dict(), "history": history or {}}
+    _write(payload, path)
+
+
+def _write(payload, path):
+    """torch.save to a temporary file beside ``path``, then rename it: never a half-written checkpoint."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -88,3 +88,18 @@ def gaussian_log_likelihood(x, mean, logvar):
     """
     logvar = torch.as_tensor(logvar, dtype=x.dtype, device=x.device)
     return -0.5 * (LOG_2PI + logvar + (x - mean).pow(2) / logvar.exp()).expand_as(x).sum(-1)
+
+
+def kl_penalty(mu, logvar, beta, step, warmup_steps=0, free_bits=0.0):
+    """The KL part of the loss with KL warm-up and free bits, a scalar:
+
+        beta_t * sum_j max(free_bits, KL_j),   KL_j = (1/B) sum_b 1/2 (mu_bj^2 + sigma_bj^2 - 1 - log sigma_bj^2)
+
+    with beta_t = beta * min(1, step / warmup_steps) (beta_t = beta without warm-up). Each unit's KL
+    is averaged over the batch before the clamp, so a unit below free_bits sends the KL term no gradient.
+
+    Taught in notebook 07 §1 (exercise 13), whose training loop uses it from the library.
+    """
+    kl_per_unit = (0.5 * (mu**2 + logvar.exp() - 1 - logvar)).mean(0)
+    beta_t = beta * min(1.0, step / warmup_steps) if warmup_steps else beta
+    return beta_t * kl_per_unit.clamp(min=free_bits).sum()

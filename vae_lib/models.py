@@ -25,8 +25,8 @@ from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
 
 
 # By name, so a checkpoint's configuration stays plain data. SiLU (x * sigmoid(x)) is
-# smooth; measured here it fits the 2-D VAE better than ReLU at the same cost, while
-# ReLU does better for larger latents (see README, "Quality").
+# smooth; in the recipe searches on the validation split it won for both the 2-D and the
+# 16-D VAE, each time with lr 2e-3 and a tenfold drop (see README, "Quality").
 ACTIVATIONS = {"relu": nn.ReLU, "silu": nn.SiLU}
 LIKELIHOODS = ("bernoulli", "gaussian")
 

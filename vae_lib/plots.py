@@ -6,7 +6,6 @@ and returns it, so notebooks can compose figures and end the cell with ``;``.
 
 import matplotlib.pyplot as plt
 import torch
-from torchvision.utils import make_grid
 
 from . import paths
 
@@ -26,6 +25,7 @@ def image_grid(images, nrow=10, ax=None, title=None, padding=2):
         if side * side != images.shape[1]:
             raise ValueError(f"cannot reshape rows of {images.shape[1]} pixels into square images")
         images = images.reshape(-1, 1, side, side)
+    from torchvision.utils import make_grid  # imported here, as in data.py: torchvision is slow to import
     grid = make_grid(images, nrow=nrow, padding=padding, pad_value=1.0)
     ax = _axes(ax)
     ax.imshow(grid[0], cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
