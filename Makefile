@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) notebooks/latent_explorer.ipynb
 
-.PHONY: setup chromium lab explorer test portability seeds repeat slow unit nbval notebooks assignments quality conv-vs-mlp recipes benchmark clean
+.PHONY: setup chromium lab explorer test portability screenshots seeds repeat slow unit nbval notebooks assignments quality conv-vs-mlp recipes benchmark clean
 
 # The stamp is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -43,6 +43,11 @@ test: setup chromium
 PORTABLE_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default
 portability: setup
 	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
+
+## The README's two screenshots (figures/latent_sliders.png, figures/digit_style_explorer.png), taken by the browser
+## tests; a plain `make test` writes them to build/figures/ instead, so tests never change a tracked file
+screenshots: setup chromium
+	VAE_FIGURES_DIR=$(CURDIR)/figures VAE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
 
 ## The seed-to-seed spread behind the notebooks' tolerances: the training notebooks with seeds 1 and 2 (tests/README.md)
 seeds: setup

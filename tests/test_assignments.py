@@ -14,6 +14,7 @@ How it runs, cheaply (tests/README.md has the measured times):
 - the submissions are graded by two nbgrader processes at once, in two copies of the course, one thread each.
 """
 
+import json
 import os
 import re
 import shutil
@@ -169,6 +170,7 @@ WRONG_SOLUTIONS = {
         ("sum over the batch instead of the mean", "loss = -model.elbo(x).elbo.mean()", "loss = -model.elbo(x).elbo.sum()"),
         ("no binarization", "x = torch.bernoulli(x_train[order[start:start + batch_size]], generator=generator)",
          "x = x_train[order[start:start + batch_size]]"),
+        ("two optimizer steps per batch", "        optimizer.step()\n", "        optimizer.step()\n        optimizer.step()\n"),
     ],
     "quantile_grid": [
         ("rows from the bottom up", "values.flip(0).repeat_interleave(n)", "values.repeat_interleave(n)"),
@@ -308,8 +310,9 @@ def graded_course(tmp_path_factory):
         courses.update({student: copy for student in group})
     commands = [nbgrader + ["autograde", "vae", "--create", "--force"], nbgrader + ["generate_feedback", "vae", "--force"]]
     for command in commands:
-        running = [subprocess.Popen(command, cwd=copy, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                    text=True) for copy in sorted(set(courses.values()))]
+        running = [subprocess.Popen(command, cwd=copy, env={**env, "VAE_CHECK_LOG": str(copy / "checks.jsonl")},
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                   for copy in sorted(set(courses.values()))]
         for process in running:
             stdout, stderr = process.communicate()
             check(subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr))
@@ -373,7 +376,7 @@ def submission_with_most_common_mistake(grade_id):
 @pytest.mark.parametrize("grade_id, notebook, message, hint", [
     ("kl_closed_form", "02_gaussian_kl", "kl_closed_form: expected", "Hint: 0.5 * sum over the last axis"),
     ("my_vae", "04_vae", "mu: expected", "Hint: mu is the FIRST half of the encoder"),
-    ("train_vae", "04_vae", "validation ELBO after 300 steps: expected", "Hint: optimizer.zero_grad() before every"),
+    ("train_vae", "04_vae", "loss at each step: expected", "Hint: optimizer.zero_grad() before every"),
 ])
 def test_feedback_names_the_failing_check_and_its_hint(graded_course, grade_id, notebook, message, hint):
     student = submission_with_most_common_mistake(grade_id)
@@ -426,3 +429,35 @@ def test_exercise_headings_state_difficulty_and_points_and_the_readme_lists_them
             points in listed] == expected, "README's exercise table is out of date"
     total = f"**{len(exercises)} graded exercises ({sum(e[5] for e in exercises)} points)**"
     assert total in readme, f"README should say {total}"
+
+
+def check_margins(courses):
+    """{(student, check name): largest |got - expected| / tolerance} from the self-checks' log (vae_lib.exercises)."""
+    margins = {}
+    for copy in set(courses.values()):
+        for line in (copy / "checks.jsonl").read_text().splitlines():
+            entry = json.loads(line)
+            student = Path(entry["where"]).parent.name
+            key = (student, entry["name"])
+            margins[key] = max(margins.get(key, 0.0), entry["ratio"])
+    return margins
+
+
+def test_the_teachers_answers_sit_well_inside_every_tolerance_and_the_mistakes_far_outside(graded_course):
+    """Every check_close of every grader: the teacher's answer uses at most half its tolerance, and each catalogued
+    mistake that a check_close catches lands beyond it. Writes the table in tests/README.md to build/."""
+    margins = check_margins(graded_course)
+    teacher = {name: ratio for (student, name), ratio in margins.items() if student == "teacher"}
+    wrong = {}
+    for (student, name), ratio in margins.items():
+        if student.startswith("wrong") and ratio > 1:
+            wrong[name] = min(wrong.get(name, float("inf")), ratio)
+    assert teacher, "no check_close was logged"
+    rows = [f"| {name} | {ratio:.2g} | {wrong[name]:.3g} |" if name in wrong else f"| {name} | {ratio:.2g} | |"
+            for name, ratio in sorted(teacher.items())]
+    table = "\n".join(["| self-check (check_close) | teacher: deviation / tolerance | smallest failing mistake: "
+                       "deviation / tolerance |", "| --- | --- | --- |", *rows])
+    (ROOT / "build").mkdir(exist_ok=True)
+    (ROOT / "build" / "grader_margins.md").write_text(table + "\n")
+    loose = {name: ratio for name, ratio in teacher.items() if ratio > 0.5}
+    assert not loose, f"correct answers use more than half of these tolerances: {loose}"

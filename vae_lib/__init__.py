@@ -1,7 +1,7 @@
 """vae_lib: the small library that the VAE notebooks build, one job per module.
 
     paths          where data, checkpoints and figures live (environment variables, read when asked)
-    data           load_mnist (train, valid and test splits), binarize, index_batches
+    data           load_mnist (train, valid and test splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
     models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, ELBO
@@ -22,7 +22,7 @@ import importlib.metadata
 
 from . import checkpoints, data, distributions, evaluate, exercises, models, paths, plots, train, widgets
 from .checkpoints import CheckpointError, load_checkpoint, load_or_fit, load_or_train, save_checkpoint
-from .data import MissingDataError, binarize, index_batches, load_mnist
+from .data import MissingDataError, binarize, endless_batches, index_batches, load_mnist
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, kl_penalty, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
@@ -32,6 +32,18 @@ from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_
                     training_curves)
 from .train import TrainingDiverged, choose_device, fit, seed_everything
 from .widgets import digit_style_explorer, latent_sliders
+
+__all__ = ["load_mnist", "binarize", "index_batches", "endless_batches", "MissingDataError",
+           "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
+           "gaussian_log_likelihood",
+           "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "ELBO",
+           "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
+           "fit", "choose_device", "seed_everything", "TrainingDiverged",
+           "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
+           "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
+           "save_figure", "latent_sliders", "digit_style_explorer",
+           "checkpoints", "data", "distributions", "evaluate", "exercises", "models", "paths", "plots", "train",
+           "widgets"]
 
 try:  # one version, pyproject.toml's, read from the installed package's metadata
     __version__ = importlib.metadata.version("vae-lib")

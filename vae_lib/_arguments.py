@@ -63,12 +63,12 @@ def images_for(model, name, x, *, on_model_device=True, unit_interval=False):
 
 def labels_for(model, name, y, n):
     """Check class labels for ``model``: required (shape (n,), integers in [0, num_classes)) if it is
-    conditional, refused if not. Returns ``(y,)`` or ``()``, to pass on as ``model.elbo(x, *labels)``."""
+    conditional, refused if not. Returns y, or None for a model without labels."""
     if not getattr(model, "conditional", False):
         if y is not None:
             raise ValueError(f"{name} was given but a {type(model).__name__} takes no labels; "
                              f"use a ConditionalVAE to model p(x|y), or leave {name} out")
-        return ()
+        return None
     if y is None:
         raise ValueError(f"a {type(model).__name__} models p(x|y): pass the class labels as {name} "
                          f"(a tensor of {n} integers in [0, {model.num_classes}))")
@@ -79,7 +79,7 @@ def labels_for(model, name, y, n):
     if len(y) and (y.min() < 0 or y.max() >= model.num_classes):
         raise ValueError(f"{name} must hold classes in [0, {model.num_classes}), got values in "
                          f"[{y.min().item()}, {y.max().item()}]")
-    return (y,)
+    return y
 
 
 def matches_model(name, x, model):

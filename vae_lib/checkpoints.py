@@ -11,8 +11,9 @@ import hashlib
 import inspect
 import os
 import pickle
-import re
+import pickletools
 import tempfile
+import zipfile
 from pathlib import Path
 
 import torch
@@ -173,12 +174,12 @@ def _read(path):
     """torch.load the file safely and check it is a dict with our keys; any failure is a CheckpointError."""
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        found = re.search(r"GLOBAL (\S+)", str(error))  # the callable the file wanted to import and call
-        if found is None:  # not our kind of pickle at all: garbage or truncated
+    except pickle.UnpicklingError:  # torch refused what the pickle would import: name it, read without running it
+        imports = _pickled_imports(path)
+        if not imports:  # no pickle we can read at all: garbage or truncated
             raise _unreadable(path, "not a torch.save file") from None
         raise CheckpointError(
-            f"{path} was refused: it holds pickled Python objects besides tensors ({found.group(1)}), which "
+            f"{path} was refused: it holds pickled Python objects besides tensors ({', '.join(imports)}), which "
             f"could run code when loaded. vae_lib never writes such files; delete it, or load it yourself "
             f"only if you trust where it came from.") from None
     except Exception as error:
@@ -188,6 +189,28 @@ def _read(path):
         raise CheckpointError(f"{path} is not a vae_lib checkpoint (no class, config and weights in it). "
                               f"Delete it and train again.")
     return payload
+
+
+def _pickled_imports(path):
+    """The callables (module.name) that the file's pickle would import to rebuild it, found by reading its opcodes
+    with pickletools, never by running them; torch's own tensor and container types left out. Empty when the
+    file holds no pickle that can be read."""
+    try:
+        data = Path(path).read_bytes()
+        if zipfile.is_zipfile(path):  # torch.save's format: the pickle is the archive's data.pkl
+            with zipfile.ZipFile(path) as archive:
+                data = archive.read(next(name for name in archive.namelist() if name.endswith("data.pkl")))
+        imports, strings = [], []
+        for opcode, argument, _ in pickletools.genops(data):
+            if isinstance(argument, str):
+                strings.append(argument)
+            if opcode.name == "GLOBAL":  # protocols 0-3: "module name" in one argument
+                imports.append(argument.replace(" ", "."))
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:  # protocol 4+: the two strings before it
+                imports.append(".".join(strings[-2:]))
+    except Exception:
+        return []
+    return [name for name in imports if not name.startswith(("torch.", "collections.OrderedDict"))]
 
 
 def _unreadable(path, reason, advice="Delete it"):

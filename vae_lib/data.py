@@ -130,3 +130,12 @@ def index_batches(n, batch_size, generator=None, device=None, drop_last=False):
     stop = n - n % batch_size if drop_last else n
     for start in range(0, stop, batch_size):
         yield order[start:start + batch_size]
+
+
+def endless_batches(n, batch_size, generator=None, device=None):
+    """Index batches forever: one shuffled pass over range(n) (``index_batches``) after another.
+
+    ``fit`` draws its batches this way, and so does notebook 07 §1's training loop.
+    """
+    while True:
+        yield from index_batches(n, batch_size, generator, device)

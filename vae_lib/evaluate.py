@@ -35,20 +35,20 @@ def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_element
     """
     _arguments.number("k", k, minimum=1, integer=True)
     _arguments.images_for(model, "x", x)
-    labels = _labels(model, y, x)
+    y = _labels(model, y, x)
     batch_size = batch_size or max(1, min(len(x), max_elements // (k * x.shape[1]) or 1))
     k_chunk = max(1, min(k, max_elements // (batch_size * x.shape[1])))
     out = []
     for rows in _chunks(len(x), batch_size):
-        xb, yb = x[rows], [t[rows] for t in labels]
-        mu, logvar = model.encode(xb, *yb)
+        xb, yb = x[rows], _rows(y, rows)
+        mu, logvar = model.encode(xb, yb)
         std = torch.exp(0.5 * logvar)
         log_w = []
         for ks in _chunks(k, k_chunk):
             eps = torch.randn((ks.stop - ks.start, *mu.shape), generator=generator,
                               device=mu.device, dtype=mu.dtype)
             z = mu + std * eps                                          # (k, B, d)
-            log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z, *yb))
+            log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z, yb))
             log_pz = gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
             log_qz = gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
             log_w.append(log_pxz + log_pz - log_qz)                     # (k_chunk, B)
@@ -69,16 +69,22 @@ def evaluate_elbo(model, x, beta=1.0, batch_size=2000, *, y=None):
 
 
 def _labels(model, y, x):
-    """(y,) on x's device for a conditional model (checked), () for the others."""
-    return tuple(labels.to(x.device) for labels in _arguments.labels_for(model, "y", y, len(x)))
+    """y on x's device for a conditional model (checked), None for the others."""
+    y = _arguments.labels_for(model, "y", y, len(x))
+    return None if y is None else y.to(x.device)
+
+
+def _rows(y, rows):
+    """The labels of these rows, or None for a model without labels."""
+    return None if y is None else y[rows]
 
 
 @torch.no_grad()
-def mean_elbo_terms(model, x, beta=1.0, batch_size=2000, labels=()):
+def mean_elbo_terms(model, x, beta=1.0, batch_size=2000, y=None):
     """``evaluate_elbo`` without its argument checks, for callers that checked x (and labels) already (``fit``)."""
     totals = {"elbo": 0.0, "reconstruction": 0.0, "kl": 0.0}
     for rows in _chunks(len(x), batch_size):
-        terms = model.elbo(x[rows], *[t[rows] for t in labels], beta=beta)
+        terms = model.elbo(x[rows], beta=beta) if y is None else model.elbo(x[rows], y[rows], beta=beta)
         for name in totals:
             totals[name] += getattr(terms, name).sum().item()
     return {name: total / len(x) for name, total in totals.items()}
@@ -115,5 +121,5 @@ def active_units(model, x, threshold=0.01, *, y=None):
     if len(x) < 2:
         raise ValueError(f"active_units needs at least 2 examples to measure a variance, got {len(x)}")
     _arguments.number("threshold", threshold, minimum=0)
-    mu, _ = model.encode(x, *_labels(model, y, x))
+    mu, _ = model.encode(x, _labels(model, y, x))
     return int((mu.var(dim=0) > threshold).sum())

@@ -160,6 +160,9 @@ class VAE(nn.Module):
     likelihood="bernoulli": decode returns logits, for (binarized) pixels in {0, 1}.
     likelihood="gaussian":  decode returns means; p(x|z) = N(mean, exp(obs_logvar) I)
                             with a fixed variance, which sets an implicit beta.
+    The two subclasses change only what differs: ConvVAE its networks (``networks``),
+    ConditionalVAE the label y joined to both networks' inputs (the ``y`` arguments below,
+    which a plain VAE leaves as None).
     Taught in notebook 04 §4; the Gaussian likelihood in 04 §3.
     """
     conditional = False  # True for models whose encode, decode and elbo also take labels y
@@ -170,30 +173,42 @@ class VAE(nn.Module):
         if c.num_classes and not self.conditional:
             raise ValueError(f"{type(self).__name__} takes no labels (num_classes={c.num_classes}); "
                              f"use ConditionalVAE for a model of p(x|y)")
-        self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
-        # One network outputs both mu and logvar (2 * latent_dim numbers). logvar is
-        # unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1).
-        self.encoder = mlp([c.data_dim, *c.hidden, 2 * c.latent_dim], c.activation)
-        self.decoder = mlp([c.latent_dim, *reversed(c.hidden), c.data_dim], c.activation)
+        self.latent_dim, self.data_dim, self.num_classes = c.latent_dim, c.data_dim, c.num_classes
+        self.encoder, self.decoder = self.networks(c)
 
-    def encode(self, x):
-        """Return (mu, logvar) of q(z|x), each of shape (batch, latent_dim)."""
-        mu, logvar = self.encoder(x).chunk(2, dim=-1)
+    def networks(self, c):
+        """(encoder, decoder) MLPs. One network outputs both mu and logvar (2 * latent_dim numbers); logvar is
+        unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1). A conditional model's
+        inputs are num_classes wider (the one-hot label); for the others num_classes is 0."""
+        return (mlp([c.data_dim + c.num_classes, *c.hidden, 2 * c.latent_dim], c.activation),
+                mlp([c.latent_dim + c.num_classes, *reversed(c.hidden), c.data_dim], c.activation))
+
+    def _with_label(self, h, y):
+        """h, or [h, one_hot(y)] along the last axis when a label y (batch,) is given; y is broadcast over
+        h's leading axes (e.g. k samples of z per example)."""
+        if y is None:
+            return h
+        one_hot = nn.functional.one_hot(y, self.num_classes).to(h.dtype)
+        return torch.cat([h, one_hot.expand(*h.shape[:-1], self.num_classes)], dim=-1)
+
+    def encode(self, x, y=None):
+        """Return (mu, logvar) of q(z|x) (q(z|x, y) given labels), each of shape (batch, latent_dim)."""
+        mu, logvar = self.encoder(self._with_label(x, y)).chunk(2, dim=-1)
         return mu, logvar
 
-    def decode(self, z):
-        """Parameters of p(x|z): Bernoulli logits, or Gaussian means. z: (..., latent_dim)."""
-        return self.decoder(z)
+    def decode(self, z, y=None):
+        """Parameters of p(x|z) (p(x|z, y)): Bernoulli logits, or Gaussian means. z: (..., latent_dim)."""
+        return self.decoder(self._with_label(z, y))
 
-    def mean_image(self, z):
+    def mean_image(self, z, y=None):
         """E[x|z]: sigmoid of the logits (Bernoulli) or the means themselves (Gaussian)."""
-        decoded = self.decode(z)
+        decoded = self.decode(z, y)
         return torch.sigmoid(decoded) if self.config.likelihood == "bernoulli" else decoded
 
-    def forward(self, x):
+    def forward(self, x, y=None):
         """One pass with one fresh sample z ~ q(z|x) per example: (decoded, mu, logvar)."""
-        mu, logvar = self.encode(x)
-        return self.decode(reparameterize(mu, logvar)), mu, logvar
+        mu, logvar = self.encode(x, y)
+        return self.decode(reparameterize(mu, logvar), y), mu, logvar
 
     def log_px_given_z(self, x, decoded):
         """log p(x|z) per example, from what ``decode`` returned."""
@@ -201,12 +216,12 @@ class VAE(nn.Module):
             return bernoulli_log_likelihood(decoded, x)
         return gaussian_log_likelihood(x, decoded, self.config.obs_logvar)
 
-    def elbo(self, x, beta=1.0):
+    def elbo(self, x, beta=1.0, y=None):
         """Per-example ELBO = E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)), one sample of z.
 
         beta = 1 gives the evidence lower bound, log p(x) >= elbo.
         """
-        decoded, mu, logvar = self(x)
+        decoded, mu, logvar = self(x, y)
         reconstruction = self.log_px_given_z(x, decoded)
         kl = kl_normal_std(mu, logvar)
         return ELBO(reconstruction - beta * kl, reconstruction, kl)
@@ -219,34 +234,37 @@ class ConvVAE(VAE):
              --linear--> (mu, logvar)
     decoder: z --linear--> c2 x 7 x 7 --transposed conv--> c1 x 14 x 14 --transposed conv--> 1 x 28 x 28 logits
 
-    (c1, c2) = ``hidden``, default (32, 64). Each convolution applies one small filter bank at every position (weight sharing,
+    (c1, c2) = ``hidden``, default (16, 32), notebook 08's. Each convolution applies one small filter bank at every position (weight sharing,
     locality), so its weights do not grow with the image, unlike a linear layer's. Everything else (encode,
     decode, elbo, checkpoints) is the VAE's: the networks take and return flat rows, as the MLPs do.
     Taught in notebook 08 §1.
     """
 
     def __init__(self, config=None, **settings):
-        if config is None and "hidden" not in settings:
-            settings["hidden"] = (32, 64)  # channels: the MLP's default (512, 256) would be far too many
+        if config is None:
+            settings.setdefault("hidden", (16, 32))  # channels: the MLP's default (512, 256) would be far too many
         super().__init__(config, **settings)
-        c = self.config
+
+    def networks(self, c):
+        """(encoder, decoder): strided convolutions in, transposed convolutions out, on flat rows of 784."""
         if c.data_dim != 784 or len(c.hidden) != 2:
             raise ValueError(f"ConvVAE is built for 28 x 28 images (data_dim=784) with two convolutions "
                              f"(hidden=(c1, c2)); got data_dim={c.data_dim}, hidden={c.hidden}")
         c1, c2 = c.hidden
         act = ACTIVATIONS[c.activation]
-        self.encoder = nn.Sequential(
+        encoder = nn.Sequential(
             nn.Unflatten(1, (1, 28, 28)),
             nn.Conv2d(1, c1, 4, stride=2, padding=1), act(),            # 28 -> 14
             nn.Conv2d(c1, c2, 4, stride=2, padding=1), act(),           # 14 -> 7
             nn.Flatten(), nn.Linear(c2 * 7 * 7, 2 * c.latent_dim))
-        self.decoder = nn.Sequential(
+        decoder = nn.Sequential(
             nn.Linear(c.latent_dim, c2 * 7 * 7), act(), nn.Unflatten(1, (c2, 7, 7)),
             nn.ConvTranspose2d(c2, c1, 4, stride=2, padding=1), act(),  # 7 -> 14
             nn.ConvTranspose2d(c1, 1, 4, stride=2, padding=1),          # 14 -> 28: one logit per pixel
             nn.Flatten())
+        return encoder, decoder
 
-    def decode(self, z):
+    def decode(self, z, y=None):
         """Bernoulli logits (or Gaussian means), shape (..., 784). Convolutions take one batch axis, so z's
         leading axes (k samples of a batch, in log_likelihood) are merged into one and split again after."""
         return self.decoder(z.reshape(-1, z.shape[-1])).reshape(*z.shape[:-1], self.data_dim)
@@ -269,41 +287,10 @@ class ConditionalVAE(VAE):
     def __init__(self, config=None, **settings):
         if config is None:
             settings.setdefault("num_classes", 10)
-        nn.Module.__init__(self)
-        self.config = c = _config(config, settings)
-        if c.num_classes < 2:
-            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {c.num_classes}")
-        self.latent_dim, self.data_dim, self.num_classes = c.latent_dim, c.data_dim, c.num_classes
-        self.encoder = mlp([c.data_dim + c.num_classes, *c.hidden, 2 * c.latent_dim], c.activation)
-        self.decoder = mlp([c.latent_dim + c.num_classes, *reversed(c.hidden), c.data_dim], c.activation)
-
-    def _with_label(self, h, y):
-        """[h, one_hot(y)] along the last axis; y (batch,) is broadcast over h's leading axes (e.g. k samples)."""
-        one_hot = nn.functional.one_hot(y, self.num_classes).to(h.dtype)
-        return torch.cat([h, one_hot.expand(*h.shape[:-1], self.num_classes)], dim=-1)
-
-    def encode(self, x, y):
-        """Return (mu, logvar) of q(z|x, y), each of shape (batch, latent_dim)."""
-        mu, logvar = self.encoder(self._with_label(x, y)).chunk(2, dim=-1)
-        return mu, logvar
-
-    def decode(self, z, y):
-        """Parameters of p(x|z, y) (Bernoulli logits, or Gaussian means). z: (..., batch, latent_dim), y: (batch,)."""
-        return self.decoder(self._with_label(z, y))
-
-    def mean_image(self, z, y):
-        """E[x|z, y]: the picture of style z drawn as class y."""
-        decoded = self.decode(z, y)
-        return torch.sigmoid(decoded) if self.config.likelihood == "bernoulli" else decoded
-
-    def forward(self, x, y):
-        """One pass with one fresh sample z ~ q(z|x, y) per example: (decoded, mu, logvar)."""
-        mu, logvar = self.encode(x, y)
-        return self.decode(reparameterize(mu, logvar), y), mu, logvar
+        super().__init__(config, **settings)
+        if self.num_classes < 2:
+            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {self.num_classes}")
 
     def elbo(self, x, y, beta=1.0):
         """Per-example conditional ELBO = E_q[log p(x|z, y)] - beta * KL(q(z|x, y) || p(z)), one sample of z."""
-        decoded, mu, logvar = self(x, y)
-        reconstruction = self.log_px_given_z(x, decoded)
-        kl = kl_normal_std(mu, logvar)
-        return ELBO(reconstruction - beta * kl, reconstruction, kl)
+        return super().elbo(x, beta, y)

@@ -20,7 +20,7 @@ import torch
 from tqdm import tqdm  # the text bar: it updates live in Jupyter and stores its final state
 
 from . import _arguments
-from .data import index_batches
+from .data import endless_batches
 from .evaluate import mean_elbo_terms
 
 
@@ -81,23 +81,17 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
 
     Used from notebook 03 §2 on; taught in notebook 04 §6, whose exercise 9 writes this loop without its extras.
     """
-    _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop_at, beta,
-                         dynamic_binarization, record_every, max_seconds)
-    y_train = _arguments.labels_for(model, "y_train", y_train, len(x_train))
-    if x_valid is None and y_valid is not None:
-        raise ValueError("y_valid was given without x_valid; pass both, or neither")
-    y_valid = _arguments.labels_for(model, "y_valid", y_valid, len(x_valid)) if x_valid is not None else ()
+    y_train, y_valid = _check_fit_arguments(**locals())
     device = choose_device(device)
-    seed_everything(seed)
+    seed_everything(seed)  # model.elbo draws z's noise from torch's global generator: seeding it repeats a run
     model.to(device).train()
-    x_train = x_train.to(device)
-    y_train, y_valid = [tuple(y.to(device) for y in labels) for labels in (y_train, y_valid)]
+    x_train, y_train, y_valid = [None if t is None else t.to(device) for t in (x_train, y_train, y_valid)]
     generator = torch.Generator(device=device).manual_seed(seed)
     x_valid = _fixed_validation_set(x_valid, dynamic_binarization, device, seed)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimizer, [lr_drop_at] if lr_drop_at else [], gamma=0.1)
     history = _empty_history(x_valid)
-    batches = _endless_batches(len(x_train), batch_size, generator, device)
+    batches = endless_batches(len(x_train), batch_size, generator, device)
     guard, clock = _DivergenceGuard(model, lr, x_train), _Stopwatch()
     sums, seen, step, done = torch.zeros(3, device=device), 0, 0, False  # sums stay on the device: no sync per step
     bar = tqdm(total=steps, desc=desc, disable=not progress, mininterval=0.5)
@@ -107,7 +101,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
             x = x_train[idx]
             if dynamic_binarization:
                 x = torch.bernoulli(x, generator=generator)  # a fresh binary image every time it is seen
-            terms = model.elbo(x, *[y[idx] for y in y_train], beta=beta)
+            terms = model.elbo(x, beta=beta) if y_train is None else model.elbo(x, y_train[idx], beta=beta)
             loss = -terms.elbo.mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -135,8 +129,9 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
 
 # --- fit's helpers, in the order fit uses them ---------------------------------------------------------------
 
-def _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop_at, beta,
-                         dynamic_binarization, record_every, max_seconds):
+def _check_fit_arguments(model, x_train, x_valid, y_train, y_valid, steps, batch_size, lr, lr_drop_at, beta,
+                         dynamic_binarization, record_every, max_seconds, **_):
+    """fit's arguments, checked at the door (called with fit's locals, by name). Returns the checked labels."""
     _arguments.number("steps", steps, minimum=1, integer=True)
     _arguments.number("record_every", record_every, minimum=1, integer=True)
     _arguments.number("batch_size", batch_size, minimum=1, integer=True)
@@ -149,6 +144,10 @@ def _check_fit_arguments(model, x_train, x_valid, steps, batch_size, lr, lr_drop
     for name, x in (("x_train", x_train), ("x_valid", x_valid)):
         if x is not None:  # fit moves x to the device itself; binarizing needs probabilities in [0, 1]
             _arguments.images_for(model, name, x, on_model_device=False, unit_interval=dynamic_binarization)
+    if x_valid is None and y_valid is not None:
+        raise ValueError("y_valid was given without x_valid; pass both, or neither")
+    y_train = _arguments.labels_for(model, "y_train", y_train, len(x_train))
+    return y_train, _arguments.labels_for(model, "y_valid", y_valid, len(x_valid)) if x_valid is not None else None
 
 
 def _fixed_validation_set(x_valid, dynamic_binarization, device, seed):
@@ -166,12 +165,6 @@ def _empty_history(x_valid):
     if x_valid is not None:
         names += ["valid_loss", "valid_reconstruction", "valid_kl"]
     return {name: [] for name in names}
-
-
-def _endless_batches(n, batch_size, generator, device):
-    """Index batches forever: one shuffled pass over range(n) after another."""
-    while True:
-        yield from index_batches(n, batch_size, generator, device)
 
 
 class _Stopwatch:
@@ -223,7 +216,7 @@ def _copy_weights(model):
     return {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
 
 
-def _record(history, model, step, seconds, means, x_valid, beta, y_valid=()):
+def _record(history, model, step, seconds, means, x_valid, beta, y_valid=None):
     history["step"].append(step)
     history["seconds"].append(seconds)
     for name, value in zip(("loss", "reconstruction", "kl"), means):
@@ -233,7 +226,7 @@ def _record(history, model, step, seconds, means, x_valid, beta, y_valid=()):
         # fork_rng: the evaluation's z samples must not shift the training's random
         # stream, so the trained model does not depend on whether x_valid was given.
         with torch.random.fork_rng(devices=[x_valid.device] if x_valid.device.type == "cuda" else []):
-            valid = mean_elbo_terms(model, x_valid, beta, labels=y_valid)  # checked on the way in
+            valid = mean_elbo_terms(model, x_valid, beta, y=y_valid)  # checked on the way in
         model.train()
         history["valid_loss"].append(-valid["elbo"])
         history["valid_reconstruction"].append(valid["reconstruction"])
