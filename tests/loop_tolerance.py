@@ -87,7 +87,7 @@ def main():
     variants = [("the teacher's loop", teacher)]
     variants += [(f"correct, {label}", teacher.replace(a, b)) for label, a, b in CORRECT_REWRITES]
     variants += [(f"wrong: {label}", teacher.replace(a, b)) for label, a, b in WRONG_SOLUTIONS["train_vae"]]
-    if DOUBLED_STEP[0] not in [label for label, _, _ in WRONG_SOLUTIONS["train_vae"]]:
+    if DOUBLED_STEP[1:] not in [(correct, wrong) for _, correct, wrong in WRONG_SOLUTIONS["train_vae"]]:
         variants.append((f"wrong: {DOUBLED_STEP[0]}", teacher.replace(DOUBLED_STEP[1], DOUBLED_STEP[2])))
     for label, source in variants:
         assert source != teacher or label == "the teacher's loop", f"{label}: the rewrite did not apply"
