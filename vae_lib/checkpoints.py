@@ -68,11 +68,7 @@ def load_or_train(model, path, train, **settings):
         print(f"not saving {path.name}: training was interrupted")
         return history
     history["settings"] = settings
-    if isinstance(getattr(model, "config", None), ModelConfig):
-        save_checkpoint(model, path, history)
-    else:  # a module of the notebook's own: its class name and weights only
-        _write({"class": type(model).__name__, "config": None, "state_dict": model.state_dict(),
-                "history": history}, path)
+    _write(_payload(model, history), path)  # a module of the notebook's own is saved with config None
     return history
 
 
@@ -95,9 +91,8 @@ def _load_if_same(model, path, settings):
     except CheckpointError as error:
         print(f"training again: {error}")
         return None
-    config = model.config.as_dict() if isinstance(getattr(model, "config", None), ModelConfig) else None
     saved = payload.get("history", {})
-    if (payload["class"], payload["config"], saved.get("settings")) != (type(model).__name__, config, settings):
+    if (payload["class"], payload["config"], saved.get("settings")) != (type(model).__name__, _config(model), settings):
         return None
     try:
         model.load_state_dict(payload["state_dict"])
@@ -112,16 +107,23 @@ def save_checkpoint(model, path, history=None):
 
     Written to a temporary file in the same folder, then renamed, so a crash
     mid-write never leaves a truncated checkpoint under the real name.
-    ``load_or_fit`` calls it (notebook 03 §2).
+    ``load_or_fit`` saves the same way (notebook 03 §2).
     """
-    if not isinstance(getattr(model, "config", None), ModelConfig):
+    if _config(model) is None:
         raise TypeError(f"save_checkpoint saves vae_lib models (VAE, Autoencoder), got {type(model).__name__}; "
                         f"for another module use torch.save(module.state_dict(), path)")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = {"class": type(model).__name__, "config": model.config.as_dict(),
-               "state_dict": model.state_dict(), "history": history or {}}
-    _write(payload, path)
+    _write(_payload(model, history), path)
+
+
+def _config(model):
+    """The model's ModelConfig as plain data, or None for a module that is not vae_lib's."""
+    return model.config.as_dict() if isinstance(getattr(model, "config", None), ModelConfig) else None
+
+
+def _payload(model, history):
+    """What a checkpoint holds: plain data that ``torch.load(weights_only=True)`` accepts."""
+    return {"class": type(model).__name__, "config": _config(model), "state_dict": model.state_dict(),
+            "history": history or {}}
 
 
 def _write(payload, path):
