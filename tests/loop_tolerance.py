@@ -34,8 +34,11 @@ CORRECT_REWRITES = [  # correct loops, written another way: their gaps set the t
     ("loss as sum / batch size", "loss = -model.elbo(x).elbo.mean()", "loss = -model.elbo(x).elbo.sum() / len(x)"),
     ("zero_grad(set_to_none=False)", "optimizer.zero_grad()", "optimizer.zero_grad(set_to_none=False)"),
 ]
-DOUBLED_STEP = ("a second optimizer.step() per batch", "        optimizer.step()\n",
-                "        optimizer.step()\n        optimizer.step()\n")
+# not in the round trip's catalogue any more (its four slots), but the notebook's text still names it
+SUMMED_LOSS = ("sum over the batch instead of the mean", "loss = -model.elbo(x).elbo.mean()",
+               "loss = -model.elbo(x).elbo.sum()")
+DOUBLED_STEP = ("a second optimizer.step() per batch", "            optimizer.step()\n",
+                "            optimizer.step()\n            optimizer.step()\n")
 
 
 def teacher_loop_source():
@@ -89,6 +92,7 @@ def main():
     variants += [(f"wrong: {label}", teacher.replace(a, b)) for label, a, b in WRONG_SOLUTIONS["train_vae"]]
     if DOUBLED_STEP[1:] not in [(correct, wrong) for _, correct, wrong in WRONG_SOLUTIONS["train_vae"]]:
         variants.append((f"wrong: {DOUBLED_STEP[0]}", teacher.replace(DOUBLED_STEP[1], DOUBLED_STEP[2])))
+    variants.append((f"wrong: {SUMMED_LOSS[0]}", teacher.replace(SUMMED_LOSS[1], SUMMED_LOSS[2])))
     for label, source in variants:
         assert source != teacher or label == "the teacher's loop", f"{label}: the rewrite did not apply"
         rows.append((label, gaps(loop_losses(source, x_train), reference)))

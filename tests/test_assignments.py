@@ -166,11 +166,12 @@ WRONG_SOLUTIONS = {
         ("logvar read as log sigma", "mu**2 + logvar.exp() - 1 - logvar", "mu**2 + logvar.exp() ** 2 - 1 - 2 * logvar"),
     ],
     "train_vae": [
-        ("forgot zero_grad", "        optimizer.zero_grad()\n", ""),
-        ("sum over the batch instead of the mean", "loss = -model.elbo(x).elbo.mean()", "loss = -model.elbo(x).elbo.sum()"),
-        ("no binarization", "x = torch.bernoulli(x_train[order[start:start + batch_size]], generator=generator)",
-         "x = x_train[order[start:start + batch_size]]"),
-        ("two optimizer steps per batch", "        optimizer.step()\n", "        optimizer.step()\n        optimizer.step()\n"),
+        ("forgot zero_grad", "            optimizer.zero_grad()\n", ""),
+        ("drops the last, shorter batch of each pass (fit keeps it)", "for indices in order.split(batch_size):",
+         "for indices in order.split(batch_size)[:len(x_train) // batch_size]:"),
+        ("no binarization", "x = torch.bernoulli(x_train[indices], generator=generator)", "x = x_train[indices]"),
+        ("two optimizer steps per batch", "            optimizer.step()\n",
+         "            optimizer.step()\n            optimizer.step()\n"),
     ],
     "quantile_grid": [
         ("rows from the bottom up", "values.flip(0).repeat_interleave(n)", "values.repeat_interleave(n)"),
