@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 NOTEBOOKS := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb)) notebooks/latent_explorer.ipynb
 
-.PHONY: setup chromium lab explorer test portability screenshots seeds repeat slow unit nbval notebooks assignments quality conv-vs-mlp recipes benchmark clean
+.PHONY: setup chromium lab explorer book test portability screenshots seeds repeat slow unit nbval notebooks assignments quality conv-vs-mlp recipes benchmark clean
 
 # The stamp is rebuilt whenever pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -33,6 +33,10 @@ chromium:
 explorer: setup
 	$(BIN)/voila notebooks/latent_explorer.ipynb
 
+## The series as a static website, from the stored notebooks (nothing is executed): build/book/html/index.html
+book: setup
+	$(BIN)/python book/build.py
+
 ## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests
 TEST_ARGS := notebooks tests --nbval -p no:cacheprovider --durations=25
 test: setup chromium
@@ -44,10 +48,10 @@ PORTABLE_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default
 portability: setup
 	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
 
-## The README's two screenshots (figures/latent_sliders.png, figures/digit_style_explorer.png), taken by the browser
+## The README's screenshots (figures/latent_sliders.png, figures/digit_style_explorer.png, figures/book_04_vae.png), taken by the browser
 ## tests; a plain `make test` writes them to build/figures/ instead, so tests never change a tracked file
 screenshots: setup chromium
-	VAE_FIGURES_DIR=$(CURDIR)/figures VAE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py -p no:cacheprovider
+	VAE_FIGURES_DIR=$(CURDIR)/figures VAE_REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/test_browser.py tests/test_book.py -p no:cacheprovider
 
 ## The seed-to-seed spread behind the notebooks' tolerances: the training notebooks with seeds 1 and 2 (tests/README.md)
 seeds: setup

@@ -30,6 +30,11 @@ def conda_requirements():
             name, bound = name_and_bound(entry)
             if name not in CONDA_ONLY:
                 found[CONDA_TO_PIP.get(name, name)] = bound
+        else:  # the pip: list, for packages conda-forge lacks (its options, such as --editable, are not packages)
+            for requirement in entry.get("pip", []):
+                if not requirement.startswith("-"):
+                    name, bound = name_and_bound(requirement.split("#")[0])
+                    found[name] = bound
     return found
 
 

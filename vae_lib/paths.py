@@ -5,20 +5,44 @@
     figures      $VAE_FIGURES_DIR     else <repo>/figures      the pictures notebooks save
 
 Tests and benchmarks point the last two at temporary folders, so they never
-overwrite the repository's models or figures.
+overwrite the repository's models or figures. When vae_lib is installed from a
+wheel rather than used from a clone (on Colab, say), <repo> is the current folder,
+and the benchmarks' stored results come with the wheel (``benchmark_results``).
 """
 
+import json
 import os
+import sys
 from pathlib import Path
+
+# Installed with the wheel (pyproject.toml's data-files), for a vae_lib that is not in a clone of the repository.
+INSTALLED_BENCHMARKS = Path(sys.prefix) / "share" / "vae-lib" / "benchmarks"
+
+
+def in_clone():
+    """True when this vae_lib is the one in a clone of the repository (next to notebooks/), not an installed copy."""
+    return (Path(__file__).resolve().parent.parent / "notebooks").is_dir()
 
 
 def repo_root():
-    """The repository's top folder (the one holding vae_lib/ and notebooks/)."""
-    return Path(__file__).resolve().parent.parent
+    """The repository's top folder (the one holding vae_lib/ and notebooks/); the current folder for an installed copy."""
+    return Path(__file__).resolve().parent.parent if in_clone() else Path.cwd()
 
 
 def _from_env(variable, default):
     return Path(os.environ.get(variable) or repo_root() / default)
+
+
+def benchmark_results(name):
+    """The stored results of a benchmark script, e.g. ``benchmark_results("recipe_search.json")``, as Python data.
+
+    From benchmarks/ in a clone; from the copy installed with the wheel otherwise. Read by notebooks 05, 06, 08.
+    """
+    for folder in (repo_root() / "benchmarks", INSTALLED_BENCHMARKS):
+        if (folder / name).is_file():
+            return json.loads((folder / name).read_text())
+    raise FileNotFoundError(f"no stored benchmark results {name!r} in {repo_root() / 'benchmarks'} or "
+                            f"{INSTALLED_BENCHMARKS}: run the benchmark script, or reinstall vae_lib")
 
 
 def data_dir():
