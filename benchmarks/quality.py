@@ -2,7 +2,8 @@
 
     .venv/bin/python benchmarks/quality.py            # or: make quality
 
-Loads the checkpoints notebooks 05 (2-D) and 06 (16-D) saved (run them first), binarizes all
+Loads the checkpoints notebooks 05 (2-D), 06 (16-D) and 11 (the 16-D model with a flow posterior, the 2-D
+model with a VampPrior, each continued from 06's and 05's) saved (run them first), binarizes all
 10,000 test images once with a fixed seed, and prints the test ELBO and the
 importance-weighted estimate of log p(x) with k = 500 samples per image, each
 with its standard error, and the training settings stored in each checkpoint:
@@ -20,7 +21,11 @@ import torch
 
 import vae_lib
 
-CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d"}  # what notebooks 05 and 06 save
+CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d",          # what notebooks 05 and 06 save
+               # notebook 11: each model continued for 1,500 steps with a flow posterior or a VampPrior, and its
+               # control, the same model continued for the same steps unchanged
+               "16-D flow": "11_flow_vae_16d", "16-D cont": "11_vae_16d_continued",
+               "2-D Vamp": "11_vampprior_vae_2d", "2-D cont": "11_vae_2d_continued"}
 
 
 def main():
@@ -33,13 +38,13 @@ def main():
     x_test, _ = vae_lib.load_mnist(split="test", device=device)
     x_eval = vae_lib.binarize(x_test, torch.Generator(device=device).manual_seed(0))[:args.images]
     print(f"device {device}; evaluating on {len(x_eval):,} test images, k = {args.k}")
-    print(f"{'latent':>6} {'test ELBO':>16} {'log p(x)':>16} {'gap':>6} {'seconds':>8}  model and training")
+    print(f"{'model':>9} {'test ELBO':>16} {'log p(x)':>16} {'gap':>6} {'seconds':>8}  model and training")
     for name, filename in CHECKPOINTS.items():
         try:
             model, history = vae_lib.load_checkpoint(vae_lib.checkpoint_path(filename), device=device)
         except vae_lib.CheckpointError as error:
-            sys.exit(f"{error}\nRun notebooks 05 and 06 first (make notebooks, or open them in JupyterLab): "
-                     f"they train and save the models this script measures.")
+            sys.exit(f"{error}\nRun notebooks 05, 06 and 11 first (make notebooks, or open them in "
+                     f"JupyterLab): they train and save the models this script measures.")
         start = time.perf_counter()
         torch.manual_seed(0)
         with torch.no_grad():
@@ -48,9 +53,9 @@ def main():
         seconds = time.perf_counter() - start
         se = lambda t: t.std().item() / math.sqrt(len(t))
         recipe = ", ".join(f"{key}={value}" for key, value in history.get("settings", {}).items())
-        print(f"{name:>6} {elbo.mean():9.2f} ± {se(elbo):4.2f} {log_lik.mean():9.2f} ± {se(log_lik):4.2f} "
-              f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  hidden={list(model.config.hidden)}, "
-              f"{model.config.activation}; {recipe}")
+        print(f"{name:>9} {elbo.mean():9.2f} ± {se(elbo):4.2f} {log_lik.mean():9.2f} ± {se(log_lik):4.2f} "
+              f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  {type(model).__name__}, "
+              f"hidden={list(model.config.hidden)}, {model.config.activation}; {recipe}")
 
 
 if __name__ == "__main__":

@@ -113,7 +113,7 @@ def autograde_scores(courses, student):
 # --- The round trip: nbgrader grades the teacher's solutions, a blank notebook and catalogued wrong answers ---
 
 GRADED_NOTEBOOKS = ["01_elbo", "02_gaussian_kl", "04_vae", "05_train_and_explore", "06_evaluating_vaes",
-                    "07_beta_and_collapse", "08_conv_and_conditional"]
+                    "07_beta_and_collapse", "08_conv_and_conditional", "11_flows_and_learned_priors"]
 
 # For every exercise (the grade_id of its solution cell), plausible wrong solutions, each a mistake students make,
 # written as (mistake, text of the teacher's solution, what the student wrote instead). The first one is the
@@ -201,6 +201,12 @@ WRONG_SOLUTIONS = {
         ("the farthest mean (argmax)", ".argmin(dim=1)", ".argmax(dim=1)"),
         ("the number right instead of the fraction", "(predicted == y_test).float().mean().item()",
          "(predicted == y_test).sum().item()"),
+    ],
+    "flow_forward": [
+        ("the scale's sum, exp(s), for its log", "log_det = log_det + s.sum(-1)", "log_det = log_det + torch.exp(s).sum(-1)"),
+        ("the inverse's sign", "log_det = log_det + s.sum(-1)", "log_det = log_det - s.sum(-1)"),
+        ("summed over the batch too", "log_det = log_det + s.sum(-1)", "log_det = log_det + s.sum()"),
+        ("a reversed layer's output not flipped back", "z = u.flip(-1) if i % 2 else u", "z = u"),
     ],
 }
 

@@ -23,7 +23,8 @@ from unittest import mock
 import pytest
 import torch
 
-from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, MissingDataError, ModelConfig, active_units, binarize,
+from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowVAE, MissingDataError, ModelConfig,
+                     VampPriorVAE, active_units, binarize,
                      checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
@@ -156,6 +157,20 @@ CASES = [
          "num_classes >= 2"),
     Case("models", "a ConvVAE for 100-pixel images", lambda _: ConvVAE(data_dim=100), ValueError,
          "built for 28 x 28 images"),
+    Case("models", "a flow with zero layers", lambda _: FlowVAE(flow_layers=0), ValueError,
+         "flow_layers >= 1 (e.g. flow_layers=2)"),
+    Case("models", "a flow on a 1-D latent, which it cannot mask", lambda _: FlowVAE(latent_dim=1), ValueError,
+         "pass latent_dim=2 or more"),
+    Case("models", "flow layers asked of a plain VAE", lambda _: VAE(flow_layers=2), ValueError,
+         "a setting of FlowVAE"),
+    Case("models", "a VampPrior with no pseudo-inputs", lambda _: VampPriorVAE(pseudo_inputs=0), ValueError,
+         "pseudo_inputs >= 1"),
+    Case("models", "VampPrior pseudo-inputs 100 pixels wide",
+         lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(3, 100)), ValueError,
+         "size 784 in its last dimension"),
+    Case("models", "4 pseudo-inputs for a VampPrior of 3",
+         lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(4, 784)), ValueError,
+         "must be 3 images"),
     # labels: a ConditionalVAE needs them, the other models refuse them
     Case("labels", "a ConditionalVAE trained without labels",
          lambda _: fit(ConditionalVAE(hidden=(16,)), images(), steps=1, progress=False), ValueError,

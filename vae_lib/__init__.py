@@ -4,7 +4,7 @@
     data           load_mnist (train, valid and test splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
-    models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, ELBO
+    models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, FlowVAE, VampPriorVAE, ELBO
     train          fit (the training loop), choose_device, seed_everything
     checkpoints    save_checkpoint, load_checkpoint, load_or_fit, load_or_train
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
@@ -26,7 +26,7 @@ from .data import MissingDataError, binarize, endless_batches, index_batches, lo
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, kl_penalty, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
-from .models import ELBO, VAE, Autoencoder, ConditionalVAE, ConvVAE, ModelConfig
+from .models import ELBO, VAE, Autoencoder, ConditionalVAE, ConvVAE, FlowVAE, ModelConfig, VampPriorVAE
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)
@@ -36,7 +36,7 @@ from .widgets import digit_style_explorer, latent_sliders
 __all__ = ["load_mnist", "binarize", "index_batches", "endless_batches", "MissingDataError",
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
            "gaussian_log_likelihood",
-           "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "ELBO",
+           "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "VampPriorVAE", "ELBO",
            "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
            "fit", "choose_device", "seed_everything", "TrainingDiverged",
            "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",

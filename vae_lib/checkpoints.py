@@ -156,7 +156,7 @@ def load_checkpoint(path, device=None, model=None):
     try:
         config = ModelConfig(**payload["config"])
         model_class = {cls.__name__: cls for cls in (models.VAE, models.ConvVAE, models.ConditionalVAE,
-                                                     models.Autoencoder)}[payload["class"]]
+                                                     models.FlowVAE, models.VampPriorVAE, models.Autoencoder)}[payload["class"]]
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     if model is not None and (model_class, config) != (type(model), model.config):

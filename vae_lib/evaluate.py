@@ -16,7 +16,6 @@ import math
 import torch
 
 from . import _arguments
-from .distributions import gaussian_log_likelihood
 
 
 def _chunks(n, size):
@@ -30,7 +29,8 @@ def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_element
 
     x: (N, data_dim) on the model's device (binarized for a Bernoulli decoder).
     y: the class labels, for a ConditionalVAE, whose estimate is of log p(x|y).
-    Samples are processed in chunks of at most ``max_elements`` decoder outputs.
+    Samples are processed in chunks of at most ``max_elements`` decoder outputs. The model's own
+    ``sample_posterior`` and ``log_prior`` give z, q and p, so flows and learned priors are measured alike.
     Taught in notebook 01 §8 (the bound) and notebook 06 §2 (exercise 12).
     """
     _arguments.number("k", k, minimum=1, integer=True)
@@ -41,17 +41,11 @@ def log_likelihood(model, x, k=500, batch_size=None, generator=None, max_element
     out = []
     for rows in _chunks(len(x), batch_size):
         xb, yb = x[rows], _rows(y, rows)
-        mu, logvar = model.encode(xb, yb)
-        std = torch.exp(0.5 * logvar)
         log_w = []
         for ks in _chunks(k, k_chunk):
-            eps = torch.randn((ks.stop - ks.start, *mu.shape), generator=generator,
-                              device=mu.device, dtype=mu.dtype)
-            z = mu + std * eps                                          # (k, B, d)
+            z, log_qz = model.sample_posterior(xb, ks.stop - ks.start, yb, generator)   # (k_chunk, B, d), (k_chunk, B)
             log_pxz = model.log_px_given_z(xb.expand(len(z), *xb.shape), model.decode(z, yb))
-            log_pz = gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
-            log_qz = gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
-            log_w.append(log_pxz + log_pz - log_qz)                     # (k_chunk, B)
+            log_w.append(log_pxz + model.log_prior(z) - log_qz)                  # (k_chunk, B)
         out.append(torch.logsumexp(torch.cat(log_w), dim=0) - math.log(k))
     return torch.cat(out)
 

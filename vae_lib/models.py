@@ -3,6 +3,8 @@
     Autoencoder:  x --encoder--> z --decoder--> logits of p(x|z)
     VAE:          x --encoder--> (mu, logvar) --reparameterize--> z --decoder--> logits
     ConvVAE:      the VAE with strided convolutions in, transposed convolutions out
+    FlowVAE:      the VAE whose q(z|x) is the Gaussian followed by autoregressive flow layers
+    VampPriorVAE: the VAE whose prior is learned, p(z) = mean_k q(z|u_k) over pseudo-inputs u_k
 
 Both decode to *logits* of a Bernoulli per pixel (or, for the VAE with
 ``likelihood="gaussian"``, to the means of a fixed-variance Gaussian). The
@@ -13,6 +15,7 @@ are bare, as in pytorch/examples' VAE. Data is checked where it enters: ``fit``,
 ``evaluate_elbo``, ``log_likelihood``.
 """
 
+import math
 from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
@@ -20,7 +23,7 @@ import torch
 from torch import nn
 
 from . import _arguments
-from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood,
+from .distributions import (LOG_2PI, bernoulli_log_likelihood, gaussian_log_likelihood,
                             kl_normal_std, reparameterize)
 
 
@@ -43,6 +46,8 @@ class ModelConfig:
     likelihood:  p(x|z), "bernoulli" (logits) or "gaussian" (means; the VAE only)
     obs_logvar:  log sigma_x^2 of the Gaussian likelihood, fixed
     num_classes: labels y in {0, ..., num_classes - 1} for the ConditionalVAE; 0 for the others
+    flow_layers: inverse autoregressive flow layers after the Gaussian, for the FlowVAE; 0 for the others
+    pseudo_inputs: K, the VampPrior's number of pseudo-inputs, for the VampPriorVAE; 0 for the others
 
     Like nanoGPT's GPTConfig: the models are built from it (notebook 03 §1 and 04 §4
     build theirs by keyword), and checkpoints store it and rebuild from it.
@@ -54,6 +59,8 @@ class ModelConfig:
     likelihood: str = "bernoulli"
     obs_logvar: float = 0.0
     num_classes: int = 0
+    flow_layers: int = 0
+    pseudo_inputs: int = 0
 
     def __post_init__(self):
         _arguments.number("latent_dim", self.latent_dim, minimum=1, integer=True)
@@ -67,6 +74,8 @@ class ModelConfig:
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {self.likelihood!r}")
         _arguments.number("obs_logvar", self.obs_logvar)
         _arguments.number("num_classes", self.num_classes, minimum=0, integer=True)
+        _arguments.number("flow_layers", self.flow_layers, minimum=0, integer=True)
+        _arguments.number("pseudo_inputs", self.pseudo_inputs, minimum=0, integer=True)
 
     def as_dict(self):
         """Plain Python data (no classes), which ``torch.load(weights_only=True)`` accepts."""
@@ -173,6 +182,10 @@ class VAE(nn.Module):
         if c.num_classes and not self.conditional:
             raise ValueError(f"{type(self).__name__} takes no labels (num_classes={c.num_classes}); "
                              f"use ConditionalVAE for a model of p(x|y)")
+        for field, owner in (("flow_layers", "FlowVAE"), ("pseudo_inputs", "VampPriorVAE")):
+            if getattr(c, field) and type(self).__name__ != owner:
+                raise ValueError(f"{field}={getattr(c, field)} is a setting of {owner}; "
+                                 f"{type(self).__name__} needs {field}=0")
         self.latent_dim, self.data_dim, self.num_classes = c.latent_dim, c.data_dim, c.num_classes
         self.encoder, self.decoder = self.networks(c)
 
@@ -216,10 +229,28 @@ class VAE(nn.Module):
             return bernoulli_log_likelihood(decoded, x)
         return gaussian_log_likelihood(x, decoded, self.config.obs_logvar)
 
+    def sample_posterior(self, x, k=None, y=None, generator=None):
+        """Reparameterized z ~ q(z|x) and log q(z|x): shapes (batch, d) and (batch,), or with k samples per
+        example (k, batch, d) and (k, batch). The FlowVAE changes this; ``log_likelihood`` uses it."""
+        mu, logvar = self.encode(x, y)
+        eps = torch.randn(mu.shape if k is None else (k, *mu.shape), generator=generator, device=mu.device,
+                          dtype=mu.dtype)
+        z = mu + torch.exp(0.5 * logvar) * eps
+        return z, gaussian_log_likelihood(z, mu.expand_as(z), logvar.expand_as(z))
+
+    def log_prior(self, z):
+        """log p(z) per row, N(0, I) here; the VampPriorVAE learns its prior."""
+        return gaussian_log_likelihood(z, torch.zeros_like(z), 0.0)
+
+    def sample_prior(self, n, generator=None):
+        """n codes z ~ p(z), shape (n, latent_dim)."""
+        device = next(self.parameters()).device
+        return torch.randn(n, self.latent_dim, generator=generator, device=device)
+
     def elbo(self, x, beta=1.0, y=None):
         """Per-example ELBO = E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)), one sample of z.
 
-        beta = 1 gives the evidence lower bound, log p(x) >= elbo.
+        beta = 1 gives the evidence lower bound, log p(x) >= elbo. KL in closed form (notebook 02).
         """
         decoded, mu, logvar = self(x, y)
         reconstruction = self.log_px_given_z(x, decoded)
@@ -294,3 +325,184 @@ class ConditionalVAE(VAE):
     def elbo(self, x, y, beta=1.0):
         """Per-example conditional ELBO = E_q[log p(x|z, y)] - beta * KL(q(z|x, y) || p(z)), one sample of z."""
         return super().elbo(x, beta, y)
+
+
+def one_sample_elbo(model, x, beta=1.0, y=None):
+    """ELBO terms with the KL estimated from the same sample z ~ q(z|x): kl = log q(z|x) - log p(z).
+
+    For models where KL(q(z|x) || p(z)) has no closed form (a flow posterior, a learned prior). Its
+    expectation is the true KL, so the ELBO stays an unbiased estimate, only noisier. Notebook 11 §1.
+    """
+    z, log_q = model.sample_posterior(x, y=y)
+    reconstruction = model.log_px_given_z(x, model.decode(z, y))
+    kl = log_q - model.log_prior(z)
+    return ELBO(reconstruction - beta * kl, reconstruction, kl)
+
+
+class MaskedLinear(nn.Linear):
+    """A linear layer whose weight is multiplied by a fixed 0/1 mask: output j sees input i only where mask[j, i]."""
+
+    def __init__(self, n_in, n_out, mask):
+        super().__init__(n_in, n_out)
+        self.register_buffer("mask", mask.to(self.weight.dtype))
+
+    def forward(self, x):
+        return nn.functional.linear(x, self.weight * self.mask, self.bias)
+
+
+class AutoregressiveAffine(nn.Module):
+    """One inverse autoregressive flow layer (Kingma et al., 2016): z' = m + exp(s) * z, elementwise, where
+    (m_i, s_i) are computed from z_1..z_{i-1} (and a context h) by a masked network (MADE, Germain et al., 2015).
+
+    dz'_i/dz_j = 0 for j > i, so the Jacobian is triangular with diagonal exp(s_i):
+
+        log |det dz'/dz| = sum_i s_i.
+
+    The last layer starts at zero, so a new layer is the identity (m = 0, s = 0). Notebook 11 §1-2.
+    """
+
+    def __init__(self, dim, width, activation="relu"):
+        super().__init__()
+        if dim < 2:
+            raise ValueError(f"an autoregressive layer needs at least 2 latent units to order, got {dim}")
+        self.dim = dim
+        d_in = torch.arange(1, dim + 1)                          # input i has degree i
+        d_hidden = torch.arange(width) % (dim - 1) + 1           # hidden units see inputs up to their degree
+        d_out = d_in.repeat(2)                                   # (m_i, s_i) may see inputs before i only
+        self.hidden = MaskedLinear(dim, width, d_hidden[:, None] >= d_in[None, :])
+        self.context = nn.Linear(width, width)
+        self.act = ACTIVATIONS[activation]()
+        self.out = MaskedLinear(width, 2 * dim, d_out[:, None] > d_hidden[None, :])
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def shift_and_log_scale(self, z, h):
+        """(m, s), each shaped like z; m_i and s_i depend on z_<i and h only."""
+        return self.out(self.act(self.hidden(z) + self.context(h))).chunk(2, dim=-1)
+
+    def forward(self, z, h):
+        """(z', log |det dz'/dz|): shapes like z and like z without its last axis."""
+        m, s = self.shift_and_log_scale(z, h)
+        return m + torch.exp(s) * z, s.sum(-1)
+
+    def inverse(self, z_new, h):
+        """z from z' = m(z) + exp(s(z)) * z. Pass i fixes z_i (its m_i, s_i need only z_<i): dim passes."""
+        z = torch.zeros_like(z_new)
+        for _ in range(self.dim):
+            m, s = self.shift_and_log_scale(z, h)
+            z = (z_new - m) * torch.exp(-s)
+        return z
+
+
+class FlowVAE(VAE):
+    """q(z|x): z_0 ~ N(mu(x), diag exp(logvar(x))), then z = f_K(...f_1(z_0; h(x))...; h(x)), with each f an
+    ``AutoregressiveAffine`` layer (inverse autoregressive flow, Kingma et al., 2016), every other one
+    ordering the units in reverse, and h(x) a context computed from x by its own linear layer. By the change of variables,
+
+        log q(z|x) = log N(z_0; mu, diag sigma^2) - sum_k log |det df_k/dz_{k-1}|.
+
+    ``FlowVAE(latent_dim=16, flow_layers=2, ...)``: the encoder and decoder are the VAE's, so a trained VAE's
+    weights load into it (``load_state_dict(vae.state_dict(), strict=False)``), and with its flow layers at
+    their start (the identity) it is that VAE. Each layer's masked network is 8 * latent_dim units wide. The
+    ELBO's KL has no closed form; it is estimated from the sample (``one_sample_elbo``). Taught in notebook 11 §1-3.
+    """
+
+    def __init__(self, config=None, **settings):
+        if config is None:
+            settings.setdefault("flow_layers", 2)
+        super().__init__(config, **settings)
+        c = self.config
+        if c.flow_layers < 1:
+            raise ValueError(f"FlowVAE needs flow_layers >= 1 (e.g. flow_layers=2), got {c.flow_layers}; "
+                             f"for a Gaussian q(z|x) use VAE")
+        if c.latent_dim < 2:
+            raise ValueError(f"FlowVAE needs latent_dim >= 2: an autoregressive layer conditions each unit on the "
+                             f"units before it, and with latent_dim={c.latent_dim} there are none; pass "
+                             f"latent_dim=2 or more, or use VAE")
+        width = 8 * c.latent_dim
+        self.context = nn.Sequential(nn.Linear(c.data_dim, width), ACTIVATIONS[c.activation]())
+        self.flows = nn.ModuleList(AutoregressiveAffine(c.latent_dim, width, c.activation)
+                                   for _ in range(c.flow_layers))
+
+    def flow(self, z0, h):
+        """z = f_K(...f_1(z_0)...) and the summed log |det|; layers 1, 3, ... (from 0) take the units in reverse."""
+        log_det = torch.zeros(z0.shape[:-1], device=z0.device, dtype=z0.dtype)
+        z = z0
+        for i, layer in enumerate(self.flows):
+            if i % 2:   # every other layer runs in the reversed order: the unit that saw nothing now sees all
+                z, layer_log_det = layer(z.flip(-1), h)
+                z = z.flip(-1)
+            else:
+                z, layer_log_det = layer(z, h)
+            log_det = log_det + layer_log_det
+        return z, log_det
+
+    def sample_posterior(self, x, k=None, y=None, generator=None):
+        """Reparameterized z ~ q(z|x) through the flow, and log q(z|x) by the change of variables: shapes
+        (batch, d) and (batch,), or (k, batch, d) and (k, batch)."""
+        z0, log_q0 = super().sample_posterior(x, k, y, generator)
+        h = self.context(x)
+        z, log_det = self.flow(z0, h.expand(*z0.shape[:-1], h.shape[-1]))
+        return z, log_q0 - log_det
+
+    def forward(self, x, y=None):
+        """One pass with one flow sample z ~ q(z|x): (decoded, mu, logvar), mu and logvar of the Gaussian z_0."""
+        mu, logvar = self.encode(x)
+        return self.decode(self.sample_posterior(x)[0]), mu, logvar
+
+    def elbo(self, x, beta=1.0, y=None):
+        """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
+        return one_sample_elbo(self, x, beta)
+
+
+class VampPriorVAE(VAE):
+    """The VAE with a learned prior, the VampPrior (Tomczak & Welling, 2018): a mixture of the encoder's own
+    posteriors at K learned pseudo-inputs u_1..u_K (images, clipped to [0, 1]),
+
+        p(z) = (1/K) sum_k q(z | u_k),    log p(z) = logsumexp_k log q(z | u_k) - log K.
+
+    The prior that maximizes the average ELBO is the aggregate posterior q(z) = mean_n q(z|x_n); the VampPrior is
+    that mixture with K pseudo-inputs in place of the N training images. ``VampPriorVAE(latent_dim=2,
+    pseudo_inputs=100, ...)``; start the pseudo-inputs from images with ``set_pseudo_inputs``. The KL is
+    estimated from the sample (``one_sample_elbo``). Taught in notebook 11 §4.
+    """
+
+    def __init__(self, config=None, **settings):
+        if config is None:
+            settings.setdefault("pseudo_inputs", 100)
+        super().__init__(config, **settings)
+        c = self.config
+        if c.pseudo_inputs < 1:
+            raise ValueError(f"VampPriorVAE needs pseudo_inputs >= 1 (e.g. pseudo_inputs=100), got {c.pseudo_inputs}; "
+                             f"for the N(0, I) prior use VAE")
+        self.pseudo_inputs = nn.Parameter(torch.full((c.pseudo_inputs, c.data_dim), 0.5))
+
+    def set_pseudo_inputs(self, images):
+        """Copy ``images`` (pseudo_inputs x data_dim, values in [0, 1]) into the pseudo-inputs, e.g. training images."""
+        _arguments.tensor("pseudo-inputs", images, dims=2, last=self.data_dim, unit_interval=True)
+        if len(images) != self.config.pseudo_inputs:
+            raise ValueError(f"pseudo-inputs must be {self.config.pseudo_inputs} images (the model's pseudo_inputs), "
+                             f"got {len(images)}")
+        with torch.no_grad():
+            self.pseudo_inputs.copy_(images)
+
+    def prior_components(self):
+        """(mu_k, logvar_k) of q(z|u_k) for the K pseudo-inputs, each of shape (K, latent_dim)."""
+        return self.encode(self.pseudo_inputs.clamp(0, 1))
+
+    def log_prior(self, z):
+        """log p(z) = logsumexp_k log N(z; mu_k, diag exp(logvar_k)) - log K, per row of z (..., d)."""
+        mu, logvar = self.prior_components()
+        log_each = -0.5 * (LOG_2PI + logvar + (z.unsqueeze(-2) - mu) ** 2 / logvar.exp()).sum(-1)   # (..., K)
+        return torch.logsumexp(log_each, dim=-1) - math.log(len(mu))
+
+    def sample_prior(self, n, generator=None):
+        """n codes z ~ p(z): a pseudo-input k uniformly at random, then z ~ q(z|u_k)."""
+        mu, logvar = self.prior_components()
+        pick = torch.randint(len(mu), (n,), generator=generator, device=mu.device)
+        eps = torch.randn(n, self.latent_dim, generator=generator, device=mu.device)
+        return mu[pick] + torch.exp(0.5 * logvar[pick]) * eps
+
+    def elbo(self, x, beta=1.0, y=None):
+        """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
+        return one_sample_elbo(self, x, beta)

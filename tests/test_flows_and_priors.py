@@ -1,0 +1,147 @@
+"""The flow posterior and the learned prior (notebook 11): the change of variables, invertibility, the mixture
+density, and the errors for settings they cannot take."""
+
+import math
+
+import pytest
+import torch
+from torch.autograd.functional import jacobian
+
+import vae_lib
+from vae_lib.models import AutoregressiveAffine
+
+
+def random_flow(latent_dim=4, flow_layers=3, seed=0):
+    """A float64 FlowVAE whose flow layers are away from the identity they start at."""
+    torch.manual_seed(seed)
+    model = vae_lib.FlowVAE(latent_dim=latent_dim, hidden=(16,), flow_layers=flow_layers).double()
+    for p in model.flows.parameters():
+        torch.nn.init.normal_(p, std=0.3)
+    return model
+
+
+def test_the_summed_log_determinant_is_the_log_determinant_of_the_jacobian():
+    model = random_flow()
+    x = torch.rand(3, 784, dtype=torch.float64)
+    h = model.context(x)
+    z0 = torch.randn(3, 4, dtype=torch.float64)
+    _, log_det = model.flow(z0, h)
+    for b in range(3):
+        J = jacobian(lambda v: model.flow(v, h[b])[0], z0[b])
+        assert abs(torch.linalg.slogdet(J)[1] - log_det[b]) < 1e-10
+
+
+def test_a_layer_is_triangular_and_its_inverse_undoes_it():
+    torch.manual_seed(1)
+    layer = AutoregressiveAffine(5, 20, "silu").double()
+    torch.nn.init.normal_(layer.out.weight, std=0.5)
+    h, z = torch.randn(20, dtype=torch.float64), torch.randn(5, dtype=torch.float64)
+    J = jacobian(lambda v: layer(v, h)[0], z)
+    assert (J.triu(1) == 0).all() and (J.tril(-1) != 0).any()
+    assert torch.allclose(layer.inverse(layer(z, h)[0], h), z, atol=1e-12)
+
+
+def test_a_new_flow_is_the_identity_so_a_trained_vae_loads_into_it():
+    torch.manual_seed(0)
+    vae = vae_lib.VAE(latent_dim=3, hidden=(16,))
+    flow = vae_lib.FlowVAE(latent_dim=3, hidden=(16,), flow_layers=2)
+    missing = flow.load_state_dict(vae.state_dict(), strict=False).missing_keys
+    assert missing and all(key.startswith(("flows.", "context.")) for key in missing)
+    x = torch.bernoulli(torch.rand(5, 784))
+    generator = torch.Generator().manual_seed(0)
+    z, log_q = flow.sample_posterior(x, k=2, generator=generator)
+    z_vae, log_q_vae = vae.sample_posterior(x, k=2, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(z, z_vae) and torch.allclose(log_q, log_q_vae)
+
+
+def test_log_q_of_a_flow_sample_integrates_to_one_in_two_dimensions():
+    """exp(log q) over a grid sums to 1: the change of variables gives a normalized density (by the inverse)."""
+    model = random_flow(latent_dim=2, flow_layers=2, seed=3)
+    x = torch.rand(1, 784, dtype=torch.float64)
+    mu, logvar = model.encode(x)
+    h = model.context(x)[0]
+    grid = torch.linspace(-9, 9, 601, dtype=torch.float64)
+    z = torch.stack(torch.meshgrid(grid, grid, indexing="xy"), -1).reshape(-1, 2)
+    u = z                                                    # invert the two layers: the second ran reversed
+    u = model.flows[1].inverse(u.flip(-1), h).flip(-1)
+    u = model.flows[0].inverse(u, h)
+    _, log_det = model.flow(u, h)
+    log_q = vae_lib.gaussian_log_likelihood(u, mu.expand_as(u), logvar.expand_as(u)) - log_det
+    mass = log_q.exp().sum() * (grid[1] - grid[0]) ** 2
+    assert abs(mass - 1) < 1e-3
+
+
+def test_vampprior_log_density_is_the_mixture_of_the_encoders_posteriors():
+    torch.manual_seed(0)
+    model = vae_lib.VampPriorVAE(latent_dim=3, hidden=(16,), pseudo_inputs=7)
+    model.set_pseudo_inputs(torch.rand(7, 784))
+    mu, logvar = model.prior_components()
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=torch.zeros(7)),
+        torch.distributions.Independent(torch.distributions.Normal(mu, torch.exp(0.5 * logvar)), 1))
+    z = torch.randn(4, 6, 3)
+    assert torch.allclose(model.log_prior(z), mixture.log_prob(z), atol=1e-5)
+    samples = model.sample_prior(20000, torch.Generator().manual_seed(0))
+    assert torch.allclose(samples.mean(0), mixture.mean, atol=0.05)
+
+
+@pytest.mark.parametrize("model_class", [vae_lib.FlowVAE, vae_lib.VampPriorVAE])
+def test_the_new_models_train_evaluate_and_round_trip_through_a_checkpoint(model_class, tmp_path):
+    torch.manual_seed(0)
+    model = model_class(latent_dim=2, hidden=(32,))
+    x = torch.rand(200, 784)
+    history = vae_lib.fit(model, x, steps=30, batch_size=50, progress=False)
+    assert math.isfinite(history["loss"][-1])
+    x_bin = vae_lib.binarize(x[:20], torch.Generator().manual_seed(0))
+    before = vae_lib.log_likelihood(model, x_bin, k=20, generator=torch.Generator().manual_seed(0))
+    vae_lib.save_checkpoint(model, tmp_path / "m.pt", history)
+    loaded, _ = vae_lib.load_checkpoint(tmp_path / "m.pt")
+    assert type(loaded) is model_class
+    after = vae_lib.log_likelihood(loaded, x_bin, k=20, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(before, after)
+    # the one-sample ELBO is below the importance-weighted estimate on average, as a bound must be
+    elbo = torch.stack([model.elbo(x_bin).elbo.detach() for _ in range(50)]).mean()
+    assert elbo < before.mean() + 0.5
+
+
+def test_the_plain_vae_importance_weights_are_unchanged_by_the_hooks():
+    """log_likelihood now asks the model for z, log q and log p: for a plain VAE the same draws as before."""
+    torch.manual_seed(0)
+    model = vae_lib.VAE(latent_dim=2, hidden=(16,))
+    x = torch.bernoulli(torch.rand(3, 784))
+    got = vae_lib.log_likelihood(model, x, k=10, generator=torch.Generator().manual_seed(5))
+    mu, logvar = model.encode(x)
+    eps = torch.randn((10, *mu.shape), generator=torch.Generator().manual_seed(5))
+    z = mu + torch.exp(0.5 * logvar) * eps
+    log_w = (model.log_px_given_z(x.expand(10, *x.shape), model.decode(z))
+             + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
+             - torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1))
+    assert torch.allclose(got, torch.logsumexp(log_w, 0) - math.log(10), atol=1e-4)
+
+
+@pytest.mark.parametrize("settings, message", [
+    (dict(latent_dim=1), "latent_dim >= 2"),
+    (dict(flow_layers=0), "flow_layers >= 1"),
+])
+def test_a_flow_it_cannot_build_fails_at_construction_saying_what_to_pass(settings, message):
+    with pytest.raises(ValueError, match=message):
+        vae_lib.FlowVAE(**settings)
+
+
+def test_pseudo_inputs_of_the_wrong_width_or_number_fail_saying_what_to_pass():
+    model = vae_lib.VampPriorVAE(latent_dim=2, hidden=(16,), pseudo_inputs=5)
+    with pytest.raises(ValueError, match="size 784 in its last dimension"):
+        model.set_pseudo_inputs(torch.rand(5, 100))
+    with pytest.raises(ValueError, match="must be 5 images"):
+        model.set_pseudo_inputs(torch.rand(4, 784))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        model.set_pseudo_inputs(torch.rand(5, 784) * 255)
+    with pytest.raises(ValueError, match="pseudo_inputs >= 1"):
+        vae_lib.VampPriorVAE(latent_dim=2, pseudo_inputs=0)
+
+
+def test_a_setting_of_another_model_is_refused():
+    with pytest.raises(ValueError, match="flow_layers=2 is a setting of FlowVAE"):
+        vae_lib.VAE(flow_layers=2)
+    with pytest.raises(ValueError, match="pseudo_inputs=3 is a setting of VampPriorVAE"):
+        vae_lib.ConvVAE(pseudo_inputs=3)
