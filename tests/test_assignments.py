@@ -113,7 +113,8 @@ def autograde_scores(courses, student):
 # --- The round trip: nbgrader grades the teacher's solutions, a blank notebook and catalogued wrong answers ---
 
 GRADED_NOTEBOOKS = ["01_elbo", "02_gaussian_kl", "04_vae", "05_train_and_explore", "06_evaluating_vaes",
-                    "07_beta_and_collapse", "08_conv_and_conditional", "11_flows_and_learned_priors"]
+                    "07_beta_and_collapse", "08_conv_and_conditional", "11_flows_and_learned_priors",
+                    "12_discrete_latents"]
 
 # For every exercise (the grade_id of its solution cell), plausible wrong solutions, each a mistake students make,
 # written as (mistake, text of the teacher's solution, what the student wrote instead). The first one is the
@@ -207,6 +208,15 @@ WRONG_SOLUTIONS = {
         ("the inverse's sign", "log_det = log_det + s.sum(-1)", "log_det = log_det - s.sum(-1)"),
         ("summed over the batch too", "log_det = log_det + s.sum(-1)", "log_det = log_det + s.sum()"),
         ("a reversed layer's output not flipped back", "z = u.flip(-1) if i % 2 else u", "z = u"),
+    ],
+    "quantize": [
+        ("the codes themselves, with no straight-through gradient", "return z_e + (codebook[indices] - z_e).detach(), indices",
+         "return codebook[indices], indices"),
+        ("the detach on the wrong side", "return z_e + (codebook[indices] - z_e).detach(), indices",
+         "return z_e.detach() + (codebook[indices] - z_e), indices"),
+        ("the farthest code", "indices = distances.argmin(-1)", "indices = distances.argmax(-1)"),
+        ("the largest dot product instead of the nearest code", "distances = (z_e.unsqueeze(-2) - codebook).pow(2).sum(-1)",
+         "distances = -(z_e.unsqueeze(-2) * codebook).sum(-1)"),
     ],
 }
 

@@ -24,7 +24,7 @@ import pytest
 import torch
 
 from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowVAE, MissingDataError, ModelConfig,
-                     VampPriorVAE, active_units, binarize,
+                     VampPriorVAE, VectorQuantizer, active_units, binarize, gumbel_softmax,
                      checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
@@ -171,6 +171,11 @@ CASES = [
     Case("models", "4 pseudo-inputs for a VampPrior of 3",
          lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(4, 784)), ValueError,
          "must be 3 images"),
+    Case("models", "a codebook of one code", lambda _: VectorQuantizer(1, 16), ValueError, "pass e.g. num_codes=64"),
+    Case("models", "codes 6 wide for a codebook of width 8", lambda _: VectorQuantizer(32, 8)(torch.randn(4, 2, 6)),
+         ValueError, "reshape the encoder's output to (..., 8)"),
+    Case("models", "a Gumbel-softmax at temperature 0", lambda _: gumbel_softmax(torch.zeros(4, 10), 0.0), ValueError,
+         "pass e.g. temperature=0.5"),
     # labels: a ConditionalVAE needs them, the other models refuse them
     Case("labels", "a ConditionalVAE trained without labels",
          lambda _: fit(ConditionalVAE(hidden=(16,)), images(), steps=1, progress=False), ValueError,

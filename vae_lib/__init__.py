@@ -7,6 +7,7 @@
     models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, FlowVAE, VampPriorVAE, ELBO
     train          fit (the training loop), choose_device, seed_everything
     checkpoints    save_checkpoint, load_checkpoint, load_or_fit, load_or_train
+    discrete       quantize, VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
                    fraction_far_from_codes
     plots          image_grid, gaussian_quantile_grid, latent_manifold, latent_scatter,
@@ -20,9 +21,10 @@ Each public function's docstring names the notebook section that teaches it.
 
 import importlib.metadata
 
-from . import checkpoints, data, distributions, evaluate, exercises, models, paths, plots, train, widgets
+from . import checkpoints, data, discrete, distributions, evaluate, exercises, models, paths, plots, train, widgets
 from .checkpoints import CheckpointError, load_checkpoint, load_or_fit, load_or_train, save_checkpoint
 from .data import MissingDataError, binarize, endless_batches, index_batches, load_mnist
+from .discrete import VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform, quantize
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, kl_penalty, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
@@ -37,12 +39,13 @@ __all__ = ["load_mnist", "binarize", "index_batches", "endless_batches", "Missin
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
            "gaussian_log_likelihood",
            "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "VampPriorVAE", "ELBO",
+           "quantize", "VectorQuantizer", "codebook_usage", "gumbel_softmax", "kl_categorical_uniform",
            "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
            "fit", "choose_device", "seed_everything", "TrainingDiverged",
            "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
            "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
            "save_figure", "latent_sliders", "digit_style_explorer",
-           "checkpoints", "data", "distributions", "evaluate", "exercises", "models", "paths", "plots", "train",
+           "checkpoints", "data", "discrete", "distributions", "evaluate", "exercises", "models", "paths", "plots", "train",
            "widgets"]
 
 try:  # one version, pyproject.toml's, read from the installed package's metadata
