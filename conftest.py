@@ -1,59 +1,91 @@
 """Where every pytest run in this repository keeps what it writes, so that tests never touch a tracked file.
 
-Trained models go to build/checkpoints/<key>/ and figures to build/figures/, unless VAE_CHECKPOINT_DIR or
-VAE_FIGURES_DIR say otherwise. The key is a hash of everything that decides what a training produces: vae_lib's
-source, the notebooks' code cells, and the torch and Python versions. So a second run with nothing changed loads
-every model the first one trained (through ``load_or_fit``, which also checks each model's own settings), and a
-change to any of those starts from an empty folder: a stale model is never reused. Checkpoints are written
-atomically and only after a finished training, so an interrupted run leaves nothing half-made behind.
+Each notebook's trained models go to its own folder, build/checkpoints/<notebook>-<key>/ (tests/series.py). The
+key hashes what decides what the notebook's trainings produce: vae_lib's source, the torch and Python versions,
+the notebook's code cells, and the keys of the notebooks whose models it loads (06 loads 05's "vae_2d"), whose
+checkpoints its folder links to. So editing one notebook retrains only its own models and those of the
+notebooks that load them; a second run with nothing changed loads every model (through ``load_or_train``, which
+also checks each model's own settings); and a folder of an older key is deleted, so a stale model is never
+reused. The unit tests' models go to build/checkpoints/tests-<vae_lib key>/. Figures go to build/figures/.
 
-The kernels that nbval and nbgrader start inherit these environment variables.
+The kernel that nbval starts for a notebook inherits VAE_CHECKPOINT_DIR pointing at that notebook's folder. A
+VAE_CHECKPOINT_DIR set by hand is kept as it is, for every notebook.
 """
 
-import hashlib
-import json
 import os
-import platform
-import shutil
+import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tests"))
+import series  # noqa: E402  (tests/series.py: what the machinery reads off the notebooks)
+
 collect_ignore = ["notebooks/assignments", "build"]  # student versions are tested by tests/test_assignments.py
 
 
-def model_cache_key(root=ROOT):
-    """A hash of what decides the trained models: vae_lib's code, the notebooks' code cells, torch, Python."""
-    import torch
-    digest = hashlib.sha256(f"torch {torch.__version__} python {platform.python_version()}".encode())
-    for path in sorted((root / "vae_lib").glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    for path in sorted((root / "notebooks").glob("*.ipynb")):
-        cells = json.loads(path.read_text())["cells"]
-        code = ["".join(cell["source"]) for cell in cells if cell["cell_type"] == "code"]
-        digest.update(path.name.encode() + json.dumps(code).encode())
-    return digest.hexdigest()[:16]
-
-
 def pytest_configure(config):
-    if not os.environ.get("VAE_CHECKPOINT_DIR"):
-        cache = ROOT / "build" / "checkpoints"
-        current = cache / model_cache_key()
-        if cache.is_dir():
-            for old in cache.iterdir():  # models of other code: never loaded again
-                if old != current:
-                    shutil.rmtree(old, ignore_errors=True)
-        current.mkdir(parents=True, exist_ok=True)
-        os.environ["VAE_CHECKPOINT_DIR"] = str(current)
+    config.addinivalue_line("markers", "notebooks(*prefixes): the notebooks a test concerns, e.g. "
+                                       "notebooks('08') (make test-one NB=08 runs it)")
+    by_notebook = not os.environ.get("VAE_CHECKPOINT_DIR")  # else the user's folder, for every notebook and test
+    os.environ[series.BY_NOTEBOOK] = "1" if by_notebook else "0"
+    if by_notebook:
+        series.remove_stale_folders()
+        folder = series.library_cache_folder()
+        folder.mkdir(parents=True, exist_ok=True)
+        os.environ["VAE_CHECKPOINT_DIR"] = str(folder)
     os.environ.setdefault("VAE_FIGURES_DIR", str(ROOT / "build" / "figures"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Before nbval starts a notebook's kernel (its first cell's setup), point VAE_CHECKPOINT_DIR at its folder;
+    before any other test, at the unit tests' folder."""
+    if not series.cache_by_notebook():
+        return
+    notebook = item.path.stem if item.path.suffix == ".ipynb" and item.path.parent == ROOT / "notebooks" else None
+    if notebook not in _folders:
+        _folders[notebook] = series.prepare_cache(notebook) if notebook else series.library_cache_folder()
+    os.environ["VAE_CHECKPOINT_DIR"] = str(_folders[notebook])
+
+
+_folders = {}  # notebook stem (None for the other tests): its checkpoint folder, prepared once per run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--notebook", default=None, type=series.resolve,
+                     help="keep only what concerns this notebook (a number such as 11, or its name): its nbval run, "
+                          "its graded round trip, and the tests marked for it or parametrized by it (make test-one)")
+
+
+def concerns(item, notebook):
+    """Whether a collected test concerns the notebook (a stem such as '11_flows_and_learned_priors')."""
+    if item.path.suffix == ".ipynb":
+        return item.path.stem == notebook
+    named = [value for value in getattr(getattr(item, "callspec", None), "params", {}).values()
+             if isinstance(value, Path) and value.suffix == ".ipynb"]
+    if named:  # parametrized by notebooks: the one for this notebook
+        return any(path.stem == notebook for path in named)
+    if item.path.name == "test_assignments.py":  # its round trip grades the chosen notebook alone
+        return True
+    marker = item.get_closest_marker("notebooks")
+    return marker is not None and any(notebook.startswith(prefix) for prefix in marker.args)
+
+
 def pytest_collection_modifyitems(config, items):
-    """Run the notebooks first, then the unit tests, then the graded round trip, then the browser tests.
+    """With --notebook, keep what concerns that notebook. Then run the notebooks first, then the unit tests, then the graded round trip, then the browser tests.
 
     The notebooks train every shared model once (into the cache above); the round trip's submissions and the
     browser tests then load them. Any order passes (whatever runs first trains what it needs), but this one
     trains each model once.
     """
+    notebook = config.getoption("notebook")
+    if notebook:
+        kept = [item for item in items if concerns(item, notebook)]
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
     def stage(item):
         if item.get_closest_marker("browser") is not None:
             return 3

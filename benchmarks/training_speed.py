@@ -41,7 +41,10 @@ from torchvision import datasets, transforms
 import vae_lib
 
 ROOT = Path(__file__).resolve().parent.parent
-BUDGETS = {"00": 30, "01": 30, "02": 30, "03": 90, "04": 90, "05": 150, "06": 150, "07": 150, "08": 150, "09": 90}
+sys.path.insert(0, str(ROOT / "tests"))
+import series  # noqa: E402  (tests/series.py: the budgets are in the notebooks' metadata)
+
+BUDGETS = series.budgets()  # {notebook stem: seconds on a 2-core CPU}
 
 
 def images_per_second(step, batch_size, seconds, warmup=0.5):
@@ -202,7 +205,7 @@ def main():
         print(f"\n{'notebook':34} {'seconds':>8} {'budget':>7} {'of budget':>10} {'peak MiB':>9}")
         for path in sorted(Path(p) for p in glob.glob(str(ROOT / "notebooks" / "[0-9][0-9]_*.ipynb"))):
             seconds, peak = run_notebook(path)
-            budget = BUDGETS.get(path.name[:2])
+            budget = BUDGETS.get(path.stem)
             notebooks[path.name] = dict(seconds=seconds, peak_mib=peak, budget=budget)
             share = f"{seconds / budget:.0%}" if budget else ""
             # the budgets must hold with a margin of at least 20%: other machines and days are slower

@@ -23,9 +23,9 @@ from unittest import mock
 import pytest
 import torch
 
-from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowVAE, MissingDataError, ModelConfig,
-                     VampPriorVAE, VectorQuantizer, active_units, binarize, gumbel_softmax,
-                     checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
+from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowConfig, FlowVAE, MissingDataError,
+                     ModelConfig, VampPriorVAE, VectorQuantizer, active_units, binarize, digit_style_explorer,
+                     gumbel_softmax, checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
 
@@ -97,6 +97,14 @@ def truncated_checkpoint(tmp):
     return load_checkpoint(tmp / "vae.pt")
 
 
+def unregistered_class(tmp):
+    """A subclass saved with its own name, which MODELS does not hold, loaded back without the model."""
+    class MyVAE(VAE):
+        pass
+    save_checkpoint(MyVAE(latent_dim=2, hidden=(8,)), tmp / "mine.pt")
+    return load_checkpoint(tmp / "mine.pt")
+
+
 class CreatesAFile:
     """Unpickling this calls Path.touch: the stand-in for any code an attacker would run."""
 
@@ -152,17 +160,23 @@ CASES = [
          "not both"),
     Case("models", "a Gaussian autoencoder", lambda _: Autoencoder(likelihood="gaussian"), ValueError,
          "use VAE for likelihood='gaussian'"),
-    Case("models", "a VAE given classes", lambda _: VAE(num_classes=10), ValueError, "use ConditionalVAE"),
+    Case("models", "a VAE given classes", lambda _: VAE(num_classes=10), TypeError, "a setting of ConditionalVAE"),
     Case("models", "a ConditionalVAE with one class", lambda _: ConditionalVAE(num_classes=1), ValueError,
          "num_classes >= 2"),
     Case("models", "a ConvVAE for 100-pixel images", lambda _: ConvVAE(data_dim=100), ValueError,
          "built for 28 x 28 images"),
+    Case("models", "a ConvVAE with three convolutions", lambda _: ConvVAE(hidden=(8, 16, 32)), ValueError,
+         "two convolutions (hidden=(c1, c2))"),
     Case("models", "a flow with zero layers", lambda _: FlowVAE(flow_layers=0), ValueError,
          "flow_layers >= 1 (e.g. flow_layers=2)"),
     Case("models", "a flow on a 1-D latent, which it cannot mask", lambda _: FlowVAE(latent_dim=1), ValueError,
          "pass latent_dim=2 or more"),
-    Case("models", "flow layers asked of a plain VAE", lambda _: VAE(flow_layers=2), ValueError,
+    Case("models", "flow layers asked of a plain VAE", lambda _: VAE(flow_layers=2), TypeError,
          "a setting of FlowVAE"),
+    Case("models", "pseudo-inputs asked of a ConvVAE", lambda _: ConvVAE(pseudo_inputs=3), TypeError,
+         "a setting of VampPriorVAE"),
+    Case("models", "a FlowConfig given to a plain VAE", lambda _: VAE(FlowConfig()), TypeError,
+         "pass VAE a ModelConfig"),
     Case("models", "a VampPrior with no pseudo-inputs", lambda _: VampPriorVAE(pseudo_inputs=0), ValueError,
          "pseudo_inputs >= 1"),
     Case("models", "VampPrior pseudo-inputs 100 pixels wide",
@@ -171,7 +185,20 @@ CASES = [
     Case("models", "4 pseudo-inputs for a VampPrior of 3",
          lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(4, 784)), ValueError,
          "must be 3 images"),
+    Case("models", "pseudo-inputs given as bytes 0-255",
+         lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.linspace(0, 255, 3 * 784).view(3, 784)),
+         ValueError, "[0, 1]"),
+    Case("models", "beta given by position to a VAE's ELBO", lambda _: model().elbo(torch.rand(3, 784), 0.5),
+         TypeError, "pass beta by name"),
+    Case("models", "a ConditionalVAE's ELBO without its labels",
+         lambda _: ConditionalVAE(latent_dim=2, hidden=(8,)).elbo(torch.rand(3, 784)), ValueError,
+         "needs the class labels y"),
     Case("models", "a codebook of one code", lambda _: VectorQuantizer(1, 16), ValueError, "pass e.g. num_codes=64"),
+    Case("models", "a codebook of no codes", lambda _: VectorQuantizer(0, 8), ValueError, "num_codes must be at least 1"),
+    Case("models", "flat codes for a quantizer", lambda _: VectorQuantizer(16, 8)(torch.randn(4, 6)), ValueError,
+         "width 8"),
+    Case("models", "a Gumbel-softmax at temperature -1", lambda _: gumbel_softmax(torch.zeros(3), -1), ValueError,
+         "pass e.g. temperature=0.5"),
     Case("models", "codes 6 wide for a codebook of width 8", lambda _: VectorQuantizer(32, 8)(torch.randn(4, 2, 6)),
          ValueError, "reshape the encoder's output to (..., 8)"),
     Case("models", "a Gumbel-softmax at temperature 0", lambda _: gumbel_softmax(torch.zeros(4, 10), 0.0), ValueError,
@@ -266,6 +293,12 @@ CASES = [
          "train a model and save_checkpoint() it first"),
     Case("checkpoints", "saving a plain torch module", lambda tmp: save_checkpoint(torch.nn.Linear(2, 2), tmp / "x.pt"),
          TypeError, "use torch.save(module.state_dict(), path)"),
+    Case("checkpoints", "a checkpoint of a class that is not registered", unregistered_class, CheckpointError,
+         "decorate it with @vae_lib.models.register"),
+    Case("checkpoints", "an empty checkpoint name", lambda _: checkpoint_path(""), ValueError, "plain file name"),
+    Case("checkpoints", "a checkpoint name that climbs out of the folder", lambda _: checkpoint_path("../vae_2d"),
+         ValueError, "plain file name"),
+    Case("checkpoints", "a number for a checkpoint name", lambda _: checkpoint_path(3), ValueError, "plain file name"),
     Case("checkpoints", "a path where a checkpoint name goes", lambda _: checkpoint_path("checkpoints/vae_2d.pt"),
          ValueError, "a plain file name such as 'vae_2d'"),
     # widgets
@@ -274,6 +307,8 @@ CASES = [
          "size 2 in its last dimension"),
     Case("widgets", "5 codes but 4 labels", lambda _: latent_sliders(model(), torch.zeros(5, 2), torch.zeros(4)),
          ValueError, "labels must have shape (5,)"),
+    Case("widgets", "the digit-and-style explorer on a plain VAE", lambda _: digit_style_explorer(model()), TypeError,
+         "needs a ConditionalVAE"),
     Case("widgets", "slider limit 0", lambda _: latent_sliders(model(), limit=0), ValueError,
          "limit must be greater than 0"),
 ]

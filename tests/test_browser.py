@@ -35,6 +35,7 @@ import numpy as np
 import psutil
 import pytest
 
+import series
 import vae_lib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -270,7 +271,13 @@ def run_all_cells(page, timeout_s):
         raise
 
 
-def test_sliders_in_jupyterlab(page, start_server, tmp_path):
+def use_models_of(notebook, monkeypatch):
+    """Point the server's kernels at the notebook's model cache (conftest.py), unless the user chose a folder."""
+    if series.cache_by_notebook():
+        monkeypatch.setenv("VAE_CHECKPOINT_DIR", str(series.prepare_cache(notebook)))
+
+
+def test_sliders_in_jupyterlab(page, start_server, tmp_path, monkeypatch):
     # Run a copy: JupyterLab saves what it runs, and the committed outputs must stay as nbval made them.
     workdir = tmp_path / "notebooks"
     workdir.mkdir()
@@ -282,6 +289,7 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path):
         (settings / extension).mkdir(parents=True, exist_ok=True)
         (settings / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
     notebook = workdir / "05_train_and_explore.ipynb"
+    use_models_of(notebook.stem, monkeypatch)
     shutil.copy(ROOT / "notebooks" / notebook.name, notebook)
     port, token = free_port(), secrets.token_hex(16)
     server = start_server(
@@ -320,7 +328,8 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path):
         explorer.screenshot(path=vae_lib.paths.figures_dir() / "latent_sliders.png")
 
 
-def test_explorer_page_in_voila(page, start_server):
+def test_explorer_page_in_voila(page, start_server, monkeypatch):
+    use_models_of("latent_explorer", monkeypatch)
     port, token = free_port(), secrets.token_hex(16)
     server = start_server(
         [str(BIN / "voila"), "notebooks/latent_explorer.ipynb", "--no-browser", "--Voila.ip=127.0.0.1",

@@ -1,9 +1,16 @@
 """Checkpoints: a saved model loads back identical, a broken file is a clear error, load_or_fit reuses only a match."""
 
+from pathlib import Path
+
 import pytest
 import torch
 
+import vae_lib
 from vae_lib import VAE, CheckpointError, load_checkpoint, load_or_fit, save_checkpoint, seed_everything
+
+pytestmark = pytest.mark.notebooks("03", "05")  # make test-one NB=... runs these for them
+
+SAVED_BY_0_1_0 = Path(__file__).with_name("fixtures")  # checkpoints written by vae_lib 0.1.0, before the registry
 
 
 def test_checkpoint_round_trip_gives_identical_outputs(tmp_path):
@@ -60,12 +67,6 @@ def test_an_autoencoder_saved_by_vae_lib_0_1_still_loads(tmp_path):
     assert type(loaded) is Autoencoder and loaded.config == model.config
 
 
-def test_a_checkpoint_of_an_unknown_class_is_refused(tmp_path):
-    torch.save({"class": "GPT", "config": {}, "state_dict": {}}, tmp_path / "gpt.pt")
-    with pytest.raises(CheckpointError, match="KeyError: 'GPT'"):
-        load_checkpoint(tmp_path / "gpt.pt")
-
-
 @pytest.mark.parametrize("planted", ["truncated", "garbage", "other settings", "other weights"])
 def test_a_stale_or_corrupt_checkpoint_in_the_cache_is_trained_over_not_trusted(tmp_path, mnist_train, planted):
     """What a cache may hold after an interrupted or older run: load_or_fit trains anew and replaces it."""
@@ -107,24 +108,66 @@ def test_load_or_train_keys_on_the_training_code_and_saves_any_module(tmp_path, 
         calls.append(-steps)
         return {"steps": steps}
 
-    import functools
     first = torch.nn.Linear(2, 2)
-    assert load_or_train(first, path, functools.partial(train, steps=3), steps=3)["steps"] == 3
+    assert load_or_train(first, path, train, steps=3)["steps"] == 3         # the settings, given once, reach train
     second = torch.nn.Linear(2, 2)
-    load_or_train(second, path, functools.partial(train, steps=3), steps=3)
+    load_or_train(second, path, train, steps=3)
     assert calls == [3] and torch.equal(second.weight, torch.full((2, 2), 3.0)) and "loaded" in capsys.readouterr().out
-    load_or_train(torch.nn.Linear(2, 2), path, functools.partial(train_differently, steps=3), steps=3)
-    assert calls == [3, -3], "another training function must train again, whatever the settings say"
-    with pytest.raises(CheckpointError, match="not a readable vae_lib checkpoint"):   # not a vae_lib model
+    load_or_train(torch.nn.Linear(2, 2), path, train, steps=4)
+    assert calls == [3, 4], "other settings train again"
+    load_or_train(torch.nn.Linear(2, 2), path, train_differently, steps=4)
+    assert calls == [3, 4, -4], "another training function must train again, whatever the settings say"
+    with pytest.raises(CheckpointError, match="Linear, which is not a registered model class"):
         load_checkpoint(path)
 
 
-def test_load_or_fit_compares_only_plain_settings(tmp_path, mnist_train):
-    """Tensors (validation images, labels) are left out of the key, so a new tensor argument cannot break it."""
+def test_load_or_fit_compares_tensors_by_their_shape(tmp_path, mnist_train):
+    """Tensors (training and validation images, labels) enter the key by their shape: plain data in the file, and
+    a model trained on other data sizes is trained again."""
     images, path = mnist_train[0][:300], tmp_path / "vae.pt"
     history = load_or_fit(VAE(hidden=(16,)), path, images, steps=2, batch_size=50, progress=False,
                           x_valid=images[:20])
     assert not any(isinstance(v, torch.Tensor) for v in history["settings"].values())
-    assert history["settings"]["n_train"] == 300 and "x_valid" not in history["settings"]
+    assert history["settings"]["x_train"] == [300, 784] and history["settings"]["x_valid"] == [20, 784]
     assert load_or_fit(VAE(hidden=(16,)), path, images, steps=2, batch_size=50, progress=False,
-                       x_valid=images[:40]) == history                  # other validation images: loaded
+                       x_valid=images[20:40]) == history                  # other images of the same shape: loaded
+    again = load_or_fit(VAE(hidden=(16,)), path, images[:200], steps=2, batch_size=50, progress=False,
+                        x_valid=images[:20])
+    assert again["settings"]["x_train"] == [200, 784], "fewer training images: trained again"
+
+
+def test_checkpoints_saved_before_the_registry_still_load():
+    """vae_lib 0.1.0 stored every setting of every model (num_classes=0, flow_layers=0, pseudo_inputs=0 where unused);
+    its files load into the classes' own configs, with the weights they had."""
+    expected = torch.load(SAVED_BY_0_1_0 / "expected_encodings.pt", weights_only=True)
+    x = torch.full((1, 6), 0.5)
+    flow, history = load_checkpoint(SAVED_BY_0_1_0 / "flowvae_saved_by_0.1.0.pt", device="cpu")
+    assert type(flow) is vae_lib.FlowVAE and flow.config == vae_lib.FlowConfig(latent_dim=2, hidden=(4,), data_dim=6,
+                                                                                flow_layers=1)
+    assert history["loss"] == [1.5] and torch.equal(flow.encode(x)[0], expected["flow_mu"])
+    conditional, _ = load_checkpoint(SAVED_BY_0_1_0 / "conditionalvae_saved_by_0.1.0.pt", device="cpu")
+    assert conditional.config.num_classes == 3
+    assert torch.equal(conditional.encode(x, torch.tensor([1]))[0], expected["cond_mu"])
+
+
+def test_a_registered_subclass_saves_and_loads_with_its_own_settings(tmp_path, monkeypatch):
+    """Adding a model is one class: subclass any model (its Config too, for settings of its own) and register it."""
+    from dataclasses import dataclass
+    monkeypatch.setattr(vae_lib.models, "MODELS", dict(vae_lib.models.MODELS))   # leave the registry as it was
+
+    @dataclass(frozen=True)
+    class DeepFlowConfig(vae_lib.FlowConfig):
+        context_scale: float = 2.0
+
+    @vae_lib.models.register
+    class DeepFlowVAE(vae_lib.FlowVAE):
+        Config = DeepFlowConfig
+
+    model = DeepFlowVAE(latent_dim=3, hidden=(8,), flow_layers=3, context_scale=0.5)
+    save_checkpoint(model, tmp_path / "deep.pt")
+    loaded, _ = load_checkpoint(tmp_path / "deep.pt", device="cpu")
+    assert type(loaded) is DeepFlowVAE and loaded.config == model.config and loaded.config.context_scale == 0.5
+    x = torch.rand(2, 784)
+    assert torch.equal(loaded.encode(x)[0], model.encode(x)[0])
+    with pytest.raises(TypeError, match="a setting of DeepFlowVAE"):
+        VAE(context_scale=1.0)

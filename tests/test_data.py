@@ -8,6 +8,8 @@ import vae_lib
 from vae_lib import MissingDataError, binarize, index_batches, load_mnist
 from vae_lib.data import MNIST_FILES
 
+pytestmark = pytest.mark.notebooks("00")  # make test-one NB=... runs these for them
+
 
 def test_load_mnist_shapes_and_ranges(mnist_train):
     images, labels = mnist_train

@@ -1,14 +1,15 @@
 """Discrete latents (notebook 12): the straight-through quantizer, the codebook's losses and usage, and the
-Gumbel-softmax sample, each checked against a direct computation, plus the errors for settings they cannot take."""
+Gumbel-softmax sample, each checked against a direct computation (their bad settings are rows of test_bad_input)."""
 
 import math
 
 import pytest
 import torch
 
-import vae_lib
 from vae_lib.discrete import (VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform,
                               quantize)
+
+pytestmark = pytest.mark.notebooks("12")  # make test-one NB=... runs these for them
 
 
 def test_quantize_picks_the_nearest_code_and_passes_the_gradient_straight_through():
@@ -77,15 +78,3 @@ def test_kl_to_the_uniform_categorical_matches_torch_distributions():
     assert torch.allclose(kl_categorical_uniform(logits), expected, atol=1e-5)
     assert kl_categorical_uniform(torch.zeros(2, 4, 8)).abs().max() < 1e-6
     assert torch.allclose(kl_categorical_uniform(torch.tensor([[100.0, 0, 0, 0]])), torch.tensor([math.log(4)]))
-
-
-@pytest.mark.parametrize("call, message", [
-    (lambda: VectorQuantizer(1, 8), "num_codes >= 2"),
-    (lambda: VectorQuantizer(0, 8), "num_codes must be at least 1"),
-    (lambda: VectorQuantizer(16, 8)(torch.randn(4, 6)), "width 8"),
-    (lambda: gumbel_softmax(torch.zeros(3), 0.0), "temperature must be greater than 0"),
-    (lambda: gumbel_softmax(torch.zeros(3), -1), "pass e.g. temperature=0.5"),
-])
-def test_settings_it_cannot_use_fail_at_the_entry_point_saying_what_to_pass(call, message):
-    with pytest.raises(ValueError, match=message):
-        call()

@@ -10,6 +10,8 @@ from torch.autograd.functional import jacobian
 import vae_lib
 from vae_lib.models import AutoregressiveAffine
 
+pytestmark = pytest.mark.notebooks("11")  # make test-one NB=... runs these for them
+
 
 def random_flow(latent_dim=4, flow_layers=3, seed=0):
     """A float64 FlowVAE whose flow layers are away from the identity they start at."""
@@ -117,31 +119,3 @@ def test_the_plain_vae_importance_weights_are_unchanged_by_the_hooks():
              + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1)
              - torch.distributions.Normal(mu, torch.exp(0.5 * logvar)).log_prob(z).sum(-1))
     assert torch.allclose(got, torch.logsumexp(log_w, 0) - math.log(10), atol=1e-4)
-
-
-@pytest.mark.parametrize("settings, message", [
-    (dict(latent_dim=1), "latent_dim >= 2"),
-    (dict(flow_layers=0), "flow_layers >= 1"),
-])
-def test_a_flow_it_cannot_build_fails_at_construction_saying_what_to_pass(settings, message):
-    with pytest.raises(ValueError, match=message):
-        vae_lib.FlowVAE(**settings)
-
-
-def test_pseudo_inputs_of_the_wrong_width_or_number_fail_saying_what_to_pass():
-    model = vae_lib.VampPriorVAE(latent_dim=2, hidden=(16,), pseudo_inputs=5)
-    with pytest.raises(ValueError, match="size 784 in its last dimension"):
-        model.set_pseudo_inputs(torch.rand(5, 100))
-    with pytest.raises(ValueError, match="must be 5 images"):
-        model.set_pseudo_inputs(torch.rand(4, 784))
-    with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        model.set_pseudo_inputs(torch.rand(5, 784) * 255)
-    with pytest.raises(ValueError, match="pseudo_inputs >= 1"):
-        vae_lib.VampPriorVAE(latent_dim=2, pseudo_inputs=0)
-
-
-def test_a_setting_of_another_model_is_refused():
-    with pytest.raises(ValueError, match="flow_layers=2 is a setting of FlowVAE"):
-        vae_lib.VAE(flow_layers=2)
-    with pytest.raises(ValueError, match="pseudo_inputs=3 is a setting of VampPriorVAE"):
-        vae_lib.ConvVAE(pseudo_inputs=3)

@@ -1,54 +1,121 @@
-"""The model cache that pytest runs share (conftest.py): keyed by the code that trains, and never stale."""
+"""The model cache that pytest runs share (conftest.py, tests/series.py): one folder per notebook, keyed by the code
+that trains its models, so an edit retrains only what it can change, and a stale model is never loaded."""
 
-import importlib.util
 import json
 import os
 import shutil
 
+import pytest
+
+import series
 from vae_lib import paths
 
 ROOT = paths.repo_root()
-spec = importlib.util.spec_from_file_location("repo_conftest", ROOT / "conftest.py")
-repo_conftest = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(repo_conftest)
 
 
+@pytest.fixture
 def copy_of_the_code(tmp_path):
     shutil.copytree(ROOT / "vae_lib", tmp_path / "vae_lib", ignore=shutil.ignore_patterns("__pycache__"))
-    (tmp_path / "notebooks").mkdir()
-    shutil.copy(ROOT / "notebooks" / "05_train_and_explore.ipynb", tmp_path / "notebooks")
+    shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("assignments"))
     return tmp_path
 
 
-def test_the_key_changes_with_the_training_code_and_only_with_it(tmp_path):
-    root = copy_of_the_code(tmp_path)
-    key = repo_conftest.model_cache_key(root)
-    assert repo_conftest.model_cache_key(root) == key, "the same code must give the same key"
+def keys(root):
+    series._keys_cached.cache_clear()
+    return {stem: series.cache_key(stem, root) for stem in series.notebook_stems(root)}
 
-    notebook = root / "notebooks" / "05_train_and_explore.ipynb"
-    cells = json.loads(notebook.read_text())
-    markdown = next(c for c in cells["cells"] if c["cell_type"] == "markdown")
-    markdown["source"] = ["A reworded paragraph."]
-    code = next(c for c in cells["cells"] if c["cell_type"] == "code" and c.get("outputs"))
-    code["outputs"] = []
-    notebook.write_text(json.dumps(cells))
-    assert repo_conftest.model_cache_key(root) == key, "prose and stored outputs do not change a trained model"
 
-    code["source"] = ["SEED = 1\n"] + code["source"]
-    notebook.write_text(json.dumps(cells))
-    changed_notebook = repo_conftest.model_cache_key(root)
-    assert changed_notebook != key, "a changed code cell must start an empty cache"
+def edit_notebook(root, stem, edit):
+    path = root / "notebooks" / f"{stem}.ipynb"
+    notebook = json.loads(path.read_text())
+    edit(notebook["cells"])
+    path.write_text(json.dumps(notebook))
 
-    train = root / "vae_lib" / "train.py"
-    train.write_text(train.read_text() + "\n# a change\n")
-    assert repo_conftest.model_cache_key(root) not in (key, changed_notebook), "a changed vae_lib too"
+
+def first_code_cell(cells):
+    return next(c for c in cells if c["cell_type"] == "code")
+
+
+def changed(before, after):
+    return {stem for stem in before if before[stem] != after[stem]}
+
+
+def test_the_notebooks_that_load_models_are_read_off_their_code():
+    assert series.loads_models_of("06_evaluating_vaes") == ["05_train_and_explore"]
+    assert series.loads_models_of("11_flows_and_learned_priors") == ["05_train_and_explore", "06_evaluating_vaes"]
+    assert series.loads_models_of("latent_explorer") == ["05_train_and_explore", "08_conv_and_conditional"]
+    assert series.loads_models_of("01_elbo") == []
+
+
+def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_load_its_models(copy_of_the_code):
+    root = copy_of_the_code
+    before = keys(root)
+    assert len(set(before.values())) == len(before), "every notebook has a key of its own"
+    assert keys(root) == before, "the same code gives the same keys"
+
+    def reword(cells):
+        next(c for c in cells if c["cell_type"] == "markdown")["source"] = ["A reworded paragraph."]
+        first_code_cell([c for c in cells if c.get("outputs")] or cells)["outputs"] = []
+    edit_notebook(root, "05_train_and_explore", reword)
+    assert keys(root) == before, "prose and stored outputs do not change a trained model"
+
+    edit_notebook(root, "05_train_and_explore", lambda cells: first_code_cell(cells)["source"].insert(0, "SEED = 1\n"))
+    assert changed(before, keys(root)) == {"05_train_and_explore", "06_evaluating_vaes", "11_flows_and_learned_priors",
+                                           "latent_explorer"}, "05 and the notebooks that load 05's models, alone"
+
+    after_05 = keys(root)
+    edit_notebook(root, "12_discrete_latents", lambda cells: first_code_cell(cells)["source"].append("\nx = 1\n"))
+    assert changed(after_05, keys(root)) == {"12_discrete_latents"}, "a notebook whose models nobody loads: itself"
+
+    after_12 = keys(root)
+    (root / "vae_lib" / "train.py").write_text((root / "vae_lib" / "train.py").read_text() + "\n# a change\n")
+    assert changed(after_12, keys(root)) == set(after_12), "a change to vae_lib changes every key"
+
+
+def test_a_notebook_folder_links_the_models_of_the_notebooks_it_loads(copy_of_the_code):
+    root = copy_of_the_code
+    source = series.prepare_cache("05_train_and_explore", root)
+    (source / "vae_2d.pt").write_bytes(b"a trained model")
+    folder = series.prepare_cache("06_evaluating_vaes", root)
+    assert (folder / "vae_2d.pt").read_bytes() == b"a trained model"
+    assert folder.name.startswith("06_evaluating_vaes-") and folder.parent == root / "build" / "checkpoints"
+    (folder / "vae_16d.pt").write_bytes(b"06's own model")
+    assert not (source / "vae_16d.pt").exists(), "a notebook writes into its own folder only"
+
+    edit_notebook(root, "06_evaluating_vaes", lambda cells: first_code_cell(cells)["source"].append("\nx = 1\n"))
+    series._keys_cached.cache_clear()
+    series.remove_stale_folders(root)
+    assert not folder.exists(), "the folder of 06's old code is gone"
+    assert (source / "vae_2d.pt").is_file(), "05's models stay: its code did not change"
 
 
 def test_this_run_uses_the_cache_of_the_current_code_and_writes_no_tracked_file():
-    cache = os.environ["VAE_CHECKPOINT_DIR"]
-    if not cache.startswith(str(ROOT / "build" / "checkpoints")):  # set by hand: the user's choice
-        return
-    assert cache == str(ROOT / "build" / "checkpoints" / repo_conftest.model_cache_key())
-    siblings = [p.name for p in (ROOT / "build" / "checkpoints").iterdir()]
-    assert siblings == [repo_conftest.model_cache_key()], "the caches of other code must be gone"
+    if not series.cache_by_notebook():
+        pytest.skip("VAE_CHECKPOINT_DIR was set by hand: this run uses the user's folder")
+    assert os.environ["VAE_CHECKPOINT_DIR"] == str(series.library_cache_folder())
+    stale = [p.name for p in (ROOT / "build" / "checkpoints").iterdir()
+             if p not in series.current_folders() and not p.name.startswith("union-")]
+    assert not stale, f"the caches of other code must be gone: {stale}"
     assert os.environ["VAE_FIGURES_DIR"] != str(ROOT / "figures"), "tests must not write the committed figures"
+
+
+def test_make_test_one_keeps_what_concerns_its_notebook():
+    """`make test-one NB=11`'s selection: 11's cells, its round trip, the tests marked for 11 or parametrized by it."""
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             "notebooks/11_flows_and_learned_priors.ipynb", "tests", "--nbval", "--notebook=11"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    assert files >= {"notebooks/11_flows_and_learned_priors.ipynb", "tests/test_flows_and_priors.py",
+                     "tests/test_assignments.py", "tests/test_notebook_text.py"}, files
+    assert not files & {"tests/test_discrete.py", "tests/test_evaluate.py", "tests/test_browser.py"}, files
+    parametrized = [line for line in result.stdout.splitlines() if "test_notebook_text.py::" in line and "[" in line]
+    assert parametrized and all("11_flows_and_learned_priors" in line for line in parametrized), parametrized
+
+
+def test_every_notebook_declares_its_time_budget():
+    budgets = series.budgets()
+    assert set(budgets) == set(series.notebook_stems()) - {series.EXPLORER}
+    assert all(isinstance(seconds, int) and 0 < seconds <= 150 for seconds in budgets.values()), budgets

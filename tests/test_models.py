@@ -3,6 +3,8 @@ import torch
 
 from vae_lib import VAE, Autoencoder, ModelConfig
 
+pytestmark = pytest.mark.notebooks("03", "04")  # make test-one NB=... runs these for them
+
 
 @pytest.mark.parametrize("latent_dim,hidden", [(2, (64,)), (16, (128, 64))])
 def test_vae_shapes(latent_dim, hidden):

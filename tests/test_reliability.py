@@ -11,6 +11,8 @@ import torch
 from vae_lib import (VAE, TrainingDiverged, fit, latent_sliders, load_checkpoint, load_or_fit,
                      save_checkpoint, seed_everything)
 
+pytestmark = pytest.mark.notebooks("04", "05")  # make test-one NB=... runs these for them
+
 
 class FailsAtCall(VAE):
     """A VAE whose ``elbo`` misbehaves on its n-th call: the stand-in for a real blow-up."""
@@ -19,14 +21,14 @@ class FailsAtCall(VAE):
         super().__init__(**config)
         self.calls, self.fail_at, self.failure = 0, fail_at, failure
 
-    def elbo(self, x, beta=1.0):
+    def elbo(self, x, y=None, *, beta=1.0):
         self.calls += self.training  # count training steps, not test evaluations
         if self.training and self.calls == self.fail_at:
             if self.failure == "interrupt":
                 raise KeyboardInterrupt
             with torch.no_grad():  # what a too-large step does: weights, and so the loss, become NaN
                 self.decoder[0].weight.fill_(float("nan"))
-        return super().elbo(x, beta)
+        return super().elbo(x, y, beta=beta)
 
 
 def images(n=256):

@@ -3,6 +3,8 @@ import torch
 
 from vae_lib import VAE, Autoencoder, TrainingDiverged, choose_device, fit, seed_everything
 
+pytestmark = pytest.mark.notebooks("04", "05")  # make test-one NB=... runs these for them
+
 
 def test_short_fit_lowers_the_loss_on_real_data(mnist_train):
     images, _ = mnist_train

@@ -1,11 +1,12 @@
-import torch
-
 import io
 
 import pytest
+import torch
 from PIL import Image
 
 from vae_lib import VAE, ConditionalVAE, digit_style_explorer, latent_sliders
+
+pytestmark = pytest.mark.notebooks("05", "08", "latent_explorer")  # make test-one NB=... runs these for them
 
 
 def test_moving_a_slider_changes_the_decoded_digit_and_marker():
@@ -50,8 +51,3 @@ def test_the_digit_selector_changes_the_class_and_keeps_the_style():
     assert explorer.all_digits.value != strip
     assert Image.open(io.BytesIO(explorer.digit.value)).size == (112, 112)
     assert Image.open(io.BytesIO(explorer.all_digits.value)).size == (280 * 2, 28 * 2)
-
-
-def test_the_digit_style_explorer_needs_a_conditional_model():
-    with pytest.raises(TypeError, match="needs a ConditionalVAE"):
-        digit_style_explorer(VAE(latent_dim=2, hidden=(8,)))

@@ -4,9 +4,12 @@
     data           load_mnist (train, valid and test splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
-    models         ModelConfig, Autoencoder, VAE, ConvVAE, ConditionalVAE, FlowVAE, VampPriorVAE, ELBO
-    train          fit (the training loop), choose_device, seed_everything
-    checkpoints    save_checkpoint, load_checkpoint, load_or_fit, load_or_train
+    devices        choose_device
+    models         ModelConfig (and each model's own Config), Autoencoder, VAE, ConvVAE, ConditionalVAE,
+                   FlowVAE, VampPriorVAE, ELBO; models.MODELS and models.register, the registry of models
+                   that checkpoints rebuild from
+    checkpoints    save_checkpoint, load_checkpoint, load_or_train
+    train          fit (the training loop), load_or_fit, seed_everything
     discrete       quantize, VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform
     evaluate       log_likelihood (importance-weighted), evaluate_elbo, active_units,
                    fraction_far_from_codes
@@ -21,31 +24,34 @@ Each public function's docstring names the notebook section that teaches it.
 
 import importlib.metadata
 
-from . import checkpoints, data, discrete, distributions, evaluate, exercises, models, paths, plots, train, widgets
-from .checkpoints import CheckpointError, load_checkpoint, load_or_fit, load_or_train, save_checkpoint
+from . import checkpoints, data, devices, discrete, distributions, evaluate, exercises, models, paths, plots, train, widgets
+from .checkpoints import CheckpointError, load_checkpoint, load_or_train, save_checkpoint
+from .devices import choose_device
 from .data import MissingDataError, binarize, endless_batches, index_batches, load_mnist
 from .discrete import VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform, quantize
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, kl_penalty, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
-from .models import ELBO, VAE, Autoencoder, ConditionalVAE, ConvVAE, FlowVAE, ModelConfig, VampPriorVAE
+from .models import (ELBO, VAE, Autoencoder, ConditionalConfig, ConditionalVAE, ConvConfig, ConvVAE, FlowConfig,
+                     FlowVAE, ModelConfig, VampPriorConfig, VampPriorVAE)
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)
-from .train import TrainingDiverged, choose_device, fit, seed_everything
+from .train import TrainingDiverged, fit, load_or_fit, seed_everything
 from .widgets import digit_style_explorer, latent_sliders
 
 __all__ = ["load_mnist", "binarize", "index_batches", "endless_batches", "MissingDataError",
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
            "gaussian_log_likelihood",
-           "ModelConfig", "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "VampPriorVAE", "ELBO",
+           "ModelConfig", "ConvConfig", "ConditionalConfig", "FlowConfig", "VampPriorConfig",
+           "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "VampPriorVAE", "ELBO",
            "quantize", "VectorQuantizer", "codebook_usage", "gumbel_softmax", "kl_categorical_uniform",
            "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
            "fit", "choose_device", "seed_everything", "TrainingDiverged",
            "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
            "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
            "save_figure", "latent_sliders", "digit_style_explorer",
-           "checkpoints", "data", "discrete", "distributions", "evaluate", "exercises", "models", "paths", "plots", "train",
+           "checkpoints", "data", "devices", "discrete", "distributions", "evaluate", "exercises", "models", "paths", "plots", "train",
            "widgets"]
 
 try:  # one version, pyproject.toml's, read from the installed package's metadata

@@ -1,12 +1,13 @@
-"""Saving and loading trained models, and ``load_or_fit``, which lets notebooks share them.
+"""Saving and loading trained models, and ``load_or_train``, which lets notebooks share them.
 
-A checkpoint is a dict of plain data: the model's class name, its
-``ModelConfig`` as a dict, its weights and its training history. It is loaded
-with ``torch.load(weights_only=True)``, so a file that carries pickled code is
-refused without running it.
+A checkpoint is a dict of plain data: the model's class name, its config
+(``ModelConfig`` or the class's own ``Config``) as a dict, its weights and its
+training history. It is loaded with ``torch.load(weights_only=True)``, so a file
+that carries pickled code is refused without running it. ``load_checkpoint``
+rebuilds the class named in the file from ``models.MODELS``, the registry.
 """
 
-import functools
+import dataclasses
 import hashlib
 import inspect
 import os
@@ -19,51 +20,38 @@ from pathlib import Path
 import torch
 
 from . import models
+from .devices import choose_device
 from .models import ModelConfig
-from .train import choose_device, fit
 
 
 class CheckpointError(RuntimeError):
     """A checkpoint file is missing, truncated, or not one of ours."""
 
 
-def load_or_fit(model, path, x_train, **fit_kwargs):
-    """Load ``path`` if it holds this model trained by ``fit`` with these settings; else fit and save it.
-
-    Notebooks share trained models this way (06 reuses 05's 2-D VAE, the
-    explorer too), naming them with ``checkpoint_path("vae_2d")``. The settings
-    compared are fit's plain (non-tensor) arguments, less the progress bar and the
-    device, plus the number of training images; see ``load_or_train``. Returns the
-    history. Taught in notebook 03 §2.
-    """
-    return load_or_train(model, path, functools.partial(fit, x_train=x_train, **fit_kwargs),
-                         n_train=len(x_train), **fit_kwargs)
-
-
 def load_or_train(model, path, train, **settings):
     """Load ``path`` into ``model`` if it was trained by ``train`` with these settings; else train it and save it.
 
-    ``train(model)`` trains the model in place and returns its history (a dict). A
-    checkpoint is reused only when it holds the same class and configuration and was
-    saved with the same settings: the plain ones given here (tensors, the progress
-    bar, the description and the device are left out, as they do not change the
-    weights) and a fingerprint of the training function's source code. So a changed
-    notebook, or a changed training loop, never silently picks up a stale model, and
-    an unreadable file is trained over, never trusted. An interrupted training
+    ``train(model, **settings)`` trains the model in place and returns its history (a
+    dict); the settings are given once, here. A checkpoint is reused only when it holds
+    the same class and configuration and was saved with the same settings: each tensor
+    by its shape, the others by value (the progress bar, the description and the device
+    are left out, as they do not change the weights), and a fingerprint of the training
+    function's source code. So a changed training loop never silently picks up a stale
+    model, and an unreadable file is trained over, never trusted. An interrupted training
     (Ctrl-C) is not saved. Works for any ``nn.Module`` (notebook 09's post model too).
     Used in notebook 07 §2 and 09 §2; ``load_or_fit`` is this with ``fit``.
     """
-    device = settings.get("device")
-    settings = {key: value for key, value in settings.items()
-                if not isinstance(value, torch.Tensor) and key not in ("progress", "desc", "device")}
-    settings["code"] = _fingerprint(train)
+    compared = {key: list(value.shape) if isinstance(value, torch.Tensor) else value
+                for key, value in settings.items() if key not in ("progress", "desc", "device")}
+    compared["code"] = _fingerprint(train)
     path = Path(path)
-    history = _load_if_same(model, path, settings)
+    history = _load_if_same(model, path, compared)
     if history is not None:
-        model.to(choose_device(device)).eval()
+        model.to(choose_device(settings.get("device"))).eval()
         print(f"loaded {path.name}: trained earlier with the same settings")
         return history
-    history = train(model)
+    history = train(model, **settings)
+    settings = compared
     if history.get("interrupted"):  # saved, it would later pass for a finished run with these settings
         print(f"not saving {path.name}: training was interrupted")
         return history
@@ -73,7 +61,8 @@ def load_or_train(model, path, train, **settings):
 
 
 def _fingerprint(function):
-    """A short hash of a function's source code (of ``fit`` for ``partial(fit, ...)``): a changed loop, another hash."""
+    """A short hash of a function's source code (of the function inside a ``functools.partial``): a changed loop,
+    another hash."""
     function = getattr(function, "func", function)
     try:
         source = inspect.getsource(function)
@@ -110,8 +99,8 @@ def save_checkpoint(model, path, history=None):
     ``load_or_fit`` saves the same way (notebook 03 §2).
     """
     if _config(model) is None:
-        raise TypeError(f"save_checkpoint saves vae_lib models (VAE, Autoencoder), got {type(model).__name__}; "
-                        f"for another module use torch.save(module.state_dict(), path)")
+        raise TypeError(f"save_checkpoint saves models built from a ModelConfig (vae_lib's, or subclasses of them), "
+                        f"got {type(model).__name__}; for another module use torch.save(module.state_dict(), path)")
     _write(_payload(model, history), path)
 
 
@@ -153,10 +142,14 @@ def load_checkpoint(path, device=None, model=None):
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
     payload = _read(path)
+    model_class = models.MODELS.get(payload["class"])
+    if model_class is None:
+        raise CheckpointError(
+            f"{path} holds a {payload['class']}, which is not a registered model class (registered: "
+            f"{', '.join(sorted(models.MODELS))}). Define the class, decorate it with @vae_lib.models.register, "
+            f"and load again.")
     try:
-        config = ModelConfig(**payload["config"])
-        model_class = {cls.__name__: cls for cls in (models.VAE, models.ConvVAE, models.ConditionalVAE,
-                                                     models.FlowVAE, models.VampPriorVAE, models.Autoencoder)}[payload["class"]]
+        config = model_class.Config(**_current_fields(model_class, payload["config"]))
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     if model is not None and (model_class, config) != (type(model), model.config):
@@ -170,6 +163,18 @@ def load_checkpoint(path, device=None, model=None):
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     return target.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+# Settings that every model's config held in version 0.1.0, at these values for models that did not use them.
+_RETIRED_FIELDS = {"num_classes": 0, "flow_layers": 0, "pseudo_inputs": 0}
+
+
+def _current_fields(model_class, config):
+    """A saved config without the settings a class no longer holds: a 0.1.0 checkpoint stored every model's
+    num_classes, flow_layers and pseudo_inputs, as 0 where unused; each class now holds only its own."""
+    names = {field.name for field in dataclasses.fields(model_class.Config)}
+    return {key: value for key, value in config.items()
+            if key in names or _RETIRED_FIELDS.get(key, object()) != value}
 
 
 def _read(path):

@@ -7,8 +7,9 @@ Notation (the same as in the notebooks):
     p(z)   = N(0, I), the prior
     p(x|z) the decoder: Bernoulli(sigmoid(logits)) or N(mean, sigma_x^2 I)
 
-Every function returns one value per example (it sums over the last axis), so
-callers choose how to reduce over a batch. Each is checked against
+Every function but ``kl_penalty`` returns one value per example (it sums over the
+last axis), so callers choose how to reduce over a batch; ``kl_penalty``, a training
+loss, returns one number for the batch. Each is checked against
 ``torch.distributions`` in tests/test_distributions.py.
 
 The functions are bare math, as in pytorch/examples' VAE: they do not check

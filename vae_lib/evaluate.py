@@ -6,9 +6,12 @@ z_1..z_k ~ q(z|x):
     log p(x) ~= log (1/k) sum_i w_i,    w_i = p(x|z_i) p(z_i) / q(z_i|x).
 
 Its expectation is a lower bound that rises with k towards log p(x); k = 1 is
-the ELBO. Everything here runs without gradients, in chunks, so k in the
-thousands fits in memory. Each function checks its arguments once, at the top;
-the chunks then run the model's bare forward passes.
+the ELBO. Everything here runs without gradients; ``log_likelihood`` and
+``evaluate_elbo`` go through the data in chunks (and ``log_likelihood`` through
+the k samples too), so k in the thousands fits in memory. Each function checks its
+arguments once, at the top; the chunks then run the model's bare forward passes.
+Every model is evaluated through the same calls (``elbo(x, y)``, ``sample_posterior``,
+``log_prior``, ``log_px_given_z``), with y None for a model without labels.
 """
 
 import math
@@ -78,7 +81,7 @@ def mean_elbo_terms(model, x, beta=1.0, batch_size=2000, y=None):
     """``evaluate_elbo`` without its argument checks, for callers that checked x (and labels) already (``fit``)."""
     totals = {"elbo": 0.0, "reconstruction": 0.0, "kl": 0.0}
     for rows in _chunks(len(x), batch_size):
-        terms = model.elbo(x[rows], beta=beta) if y is None else model.elbo(x[rows], y[rows], beta=beta)
+        terms = model.elbo(x[rows], _rows(y, rows), beta=beta)
         for name in totals:
             totals[name] += getattr(terms, name).sum().item()
     return {name: total / len(x) for name, total in totals.items()}

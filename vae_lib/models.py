@@ -6,9 +6,16 @@
     FlowVAE:      the VAE whose q(z|x) is the Gaussian followed by autoregressive flow layers
     VampPriorVAE: the VAE whose prior is learned, p(z) = mean_k q(z|u_k) over pseudo-inputs u_k
 
-Both decode to *logits* of a Bernoulli per pixel (or, for the VAE with
+Every model decodes to *logits* of a Bernoulli per pixel (or, for a VAE with
 ``likelihood="gaussian"``, to the means of a fixed-variance Gaussian). The
 decoder never outputs "the image": it outputs the parameters of p(x|z).
+
+One contract for every model: ``model.elbo(x, y=None, *, beta=1.0)`` returns the
+per-example ``ELBO`` terms (y: the class labels, for a model that takes them), so
+``fit`` and the evaluators treat all models alike. Each class declares the settings
+it owns in its ``Config`` (a ``ModelConfig`` subclass), and ``@register`` puts it in
+``MODELS``, the one list that ``load_checkpoint`` rebuilds models from. Adding a
+model is one registered class (and its export).
 
 The constructors check their settings (in ``ModelConfig``); the forward passes
 are bare, as in pytorch/examples' VAE. Data is checked where it enters: ``fit``,
@@ -16,7 +23,7 @@ are bare, as in pytorch/examples' VAE. Data is checked where it enters: ``fit``,
 """
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import NamedTuple
 
 import torch
@@ -45,10 +52,9 @@ class ModelConfig:
     activation:  "relu" or "silu", between the linear layers
     likelihood:  p(x|z), "bernoulli" (logits) or "gaussian" (means; the VAE only)
     obs_logvar:  log sigma_x^2 of the Gaussian likelihood, fixed
-    num_classes: labels y in {0, ..., num_classes - 1} for the ConditionalVAE; 0 for the others
-    flow_layers: inverse autoregressive flow layers after the Gaussian, for the FlowVAE; 0 for the others
-    pseudo_inputs: K, the VampPrior's number of pseudo-inputs, for the VampPriorVAE; 0 for the others
 
+    These settings are shared by every model. A model with settings of its own
+    declares them in a subclass, its ``Config`` (``FlowConfig`` adds flow_layers).
     Like nanoGPT's GPTConfig: the models are built from it (notebook 03 §1 and 04 §4
     build theirs by keyword), and checkpoints store it and rebuild from it.
     """
@@ -58,9 +64,6 @@ class ModelConfig:
     activation: str = "relu"
     likelihood: str = "bernoulli"
     obs_logvar: float = 0.0
-    num_classes: int = 0
-    flow_layers: int = 0
-    pseudo_inputs: int = 0
 
     def __post_init__(self):
         _arguments.number("latent_dim", self.latent_dim, minimum=1, integer=True)
@@ -73,21 +76,88 @@ class ModelConfig:
         if self.likelihood not in LIKELIHOODS:
             raise ValueError(f"likelihood must be 'bernoulli' or 'gaussian', got {self.likelihood!r}")
         _arguments.number("obs_logvar", self.obs_logvar)
-        _arguments.number("num_classes", self.num_classes, minimum=0, integer=True)
-        _arguments.number("flow_layers", self.flow_layers, minimum=0, integer=True)
-        _arguments.number("pseudo_inputs", self.pseudo_inputs, minimum=0, integer=True)
 
     def as_dict(self):
         """Plain Python data (no classes), which ``torch.load(weights_only=True)`` accepts."""
         return {**asdict(self), "hidden": list(self.hidden)}
 
 
-def _config(config, settings):
-    """The model's ModelConfig: the one given, or one built from keyword settings."""
+@dataclass(frozen=True)
+class ConditionalConfig(ModelConfig):
+    """ConditionalVAE's settings: ModelConfig's, and num_classes, the labels y in {0, ..., num_classes - 1}
+    (at least 2). Taught in notebook 08 §4."""
+    num_classes: int = 10
+
+    def __post_init__(self):
+        super().__post_init__()
+        _arguments.number("num_classes", self.num_classes, integer=True)
+        if self.num_classes < 2:
+            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {self.num_classes}; "
+                             f"for a model without labels use VAE")
+
+
+@dataclass(frozen=True)
+class FlowConfig(ModelConfig):
+    """FlowVAE's settings: ModelConfig's, and flow_layers, the inverse autoregressive flow layers after the
+    Gaussian (at least 1). Taught in notebook 11 §2."""
+    flow_layers: int = 2
+
+    def __post_init__(self):
+        super().__post_init__()
+        _arguments.number("flow_layers", self.flow_layers, integer=True)
+        if self.flow_layers < 1:
+            raise ValueError(f"FlowVAE needs flow_layers >= 1 (e.g. flow_layers=2), got {self.flow_layers}; "
+                             f"for a Gaussian q(z|x) use VAE")
+
+
+@dataclass(frozen=True)
+class VampPriorConfig(ModelConfig):
+    """VampPriorVAE's settings: ModelConfig's, and pseudo_inputs, the VampPrior's number K of pseudo-inputs
+    (at least 1). Taught in notebook 11 §4."""
+    pseudo_inputs: int = 100
+
+    def __post_init__(self):
+        super().__post_init__()
+        _arguments.number("pseudo_inputs", self.pseudo_inputs, integer=True)
+        if self.pseudo_inputs < 1:
+            raise ValueError(f"VampPriorVAE needs pseudo_inputs >= 1 (e.g. pseudo_inputs=100), got "
+                             f"{self.pseudo_inputs}; for the N(0, I) prior use VAE")
+
+
+@dataclass(frozen=True)
+class ConvConfig(ModelConfig):
+    """ConvVAE's settings: ModelConfig's, with hidden the channels (c1, c2) of its two strided convolutions,
+    (16, 32) unless given. Taught in notebook 08 §1."""
+    hidden: tuple = (16, 32)
+
+
+# The models that checkpoints can rebuild, by class name: filled by @register, read by load_checkpoint.
+MODELS = {}
+
+
+def register(cls):
+    """Class decorator: add a model class to ``MODELS`` so that ``load_checkpoint`` can rebuild it by name."""
+    if MODELS.get(cls.__name__, cls) is not cls:
+        raise ValueError(f"a model named {cls.__name__} is registered already ({MODELS[cls.__name__]!r}); "
+                         f"give the new class another name")
+    MODELS[cls.__name__] = cls
+    return cls
+
+
+def _config(cls, config, settings):
+    """The model's config: the one given (of the class's Config), or one built from keyword settings."""
+    names = {f.name for f in fields(cls.Config)}
     if config is None:
-        return ModelConfig(**settings)
-    if not isinstance(config, ModelConfig) or settings:
-        raise TypeError(f"pass a ModelConfig, or settings by name such as latent_dim=16, not both; got {config!r}")
+        for name in settings:
+            if name not in names:
+                owners = sorted(m.__name__ for m in MODELS.values() if name in {f.name for f in fields(m.Config)})
+                raise TypeError(f"{cls.__name__} has no setting {name!r}"
+                                + (f": it is a setting of {' and '.join(owners)}" if owners else "")
+                                + f". {cls.__name__}'s settings are {', '.join(sorted(names))}")
+        return cls.Config(**settings)
+    if settings or not isinstance(config, ModelConfig) or {f.name for f in fields(config)} != names:
+        raise TypeError(f"pass {cls.__name__} a {cls.Config.__name__}, or settings by name such as latent_dim=16, "
+                        f"not both; got {config!r}")
     return config
 
 
@@ -111,20 +181,21 @@ class ELBO(NamedTuple):
     kl: torch.Tensor
 
 
+@register
 class Autoencoder(nn.Module):
     """Deterministic encoder z = f(x) and decoder logits = g(z), trained on reconstruction alone.
 
     ``Autoencoder(latent_dim=2, hidden=(512, 256), ...)`` takes ``ModelConfig``'s
     fields (its likelihood is always Bernoulli). Taught in notebook 03 §1.
     """
+    Config = ModelConfig
+    conditional = False
 
     def __init__(self, config=None, **settings):
         super().__init__()
-        self.config = _config(config, settings)
+        self.config = _config(type(self), config, settings)
         if self.config.likelihood != "bernoulli":
             raise ValueError("the Autoencoder decodes to Bernoulli logits only; use VAE for likelihood='gaussian'")
-        if self.config.num_classes:
-            raise ValueError("the Autoencoder takes no labels (num_classes must be 0)")
         c = self.config
         self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
         self.encoder = mlp([c.data_dim, *c.hidden, c.latent_dim], c.activation)
@@ -150,17 +221,18 @@ class Autoencoder(nn.Module):
         """log p(x|z) per example under the Bernoulli decoder, from its logits."""
         return bernoulli_log_likelihood(logits, x)
 
-    def elbo(self, x, beta=1.0):
-        """The autoencoder's objective in the VAE's shape, so one trainer fits both.
+    def elbo(self, x, y=None, *, beta=1.0):
+        """The autoencoder's objective in the VAE's shape, so one trainer fits every model.
 
         An autoencoder has a point-mass encoder and no prior, so there is no KL
         term and no bound on log p(x): the objective is log p(x | z = f(x)) alone.
-        ``kl`` is returned as zeros and ``beta`` is ignored.
+        ``kl`` is returned as zeros; ``y`` (no labels) and ``beta`` are ignored.
         """
         reconstruction = self.log_px_given_z(x, self(x))
         return ELBO(reconstruction, reconstruction, torch.zeros_like(reconstruction))
 
 
+@register
 class VAE(nn.Module):
     """q(z|x) = N(mu(x), diag exp(logvar(x))),  p(z) = N(0, I),  p(x|z) from decode(z).
 
@@ -169,38 +241,39 @@ class VAE(nn.Module):
     likelihood="bernoulli": decode returns logits, for (binarized) pixels in {0, 1}.
     likelihood="gaussian":  decode returns means; p(x|z) = N(mean, exp(obs_logvar) I)
                             with a fixed variance, which sets an implicit beta.
-    The two subclasses change only what differs: ConvVAE its networks (``networks``),
+    The subclasses change only what differs: ConvVAE its networks (``networks``),
     ConditionalVAE the label y joined to both networks' inputs (the ``y`` arguments below,
-    which a plain VAE leaves as None).
+    which a model without labels leaves as None), FlowVAE its posterior and VampPriorVAE its
+    prior (``sample_posterior``, ``log_prior``, ``sample_prior``).
     Taught in notebook 04 §4; the Gaussian likelihood in 04 §3.
     """
+    Config = ModelConfig
     conditional = False  # True for models whose encode, decode and elbo also take labels y
 
     def __init__(self, config=None, **settings):
         super().__init__()
-        self.config = c = _config(config, settings)
-        if c.num_classes and not self.conditional:
-            raise ValueError(f"{type(self).__name__} takes no labels (num_classes={c.num_classes}); "
-                             f"use ConditionalVAE for a model of p(x|y)")
-        for field, owner in (("flow_layers", "FlowVAE"), ("pseudo_inputs", "VampPriorVAE")):
-            if getattr(c, field) and type(self).__name__ != owner:
-                raise ValueError(f"{field}={getattr(c, field)} is a setting of {owner}; "
-                                 f"{type(self).__name__} needs {field}=0")
-        self.latent_dim, self.data_dim, self.num_classes = c.latent_dim, c.data_dim, c.num_classes
+        self.config = c = _config(type(self), config, settings)
+        self.latent_dim, self.data_dim = c.latent_dim, c.data_dim
+        self.num_classes = getattr(c, "num_classes", 0)
         self.encoder, self.decoder = self.networks(c)
 
     def networks(self, c):
         """(encoder, decoder) MLPs. One network outputs both mu and logvar (2 * latent_dim numbers); logvar is
         unconstrained: exp(logvar) > 0 always, unlike a sigmoid "sigma" in (0, 1). A conditional model's
         inputs are num_classes wider (the one-hot label); for the others num_classes is 0."""
-        return (mlp([c.data_dim + c.num_classes, *c.hidden, 2 * c.latent_dim], c.activation),
-                mlp([c.latent_dim + c.num_classes, *reversed(c.hidden), c.data_dim], c.activation))
+        return (mlp([c.data_dim + self.num_classes, *c.hidden, 2 * c.latent_dim], c.activation),
+                mlp([c.latent_dim + self.num_classes, *reversed(c.hidden), c.data_dim], c.activation))
 
     def _with_label(self, h, y):
         """h, or [h, one_hot(y)] along the last axis when a label y (batch,) is given; y is broadcast over
         h's leading axes (e.g. k samples of z per example)."""
         if y is None:
+            if self.conditional:
+                raise ValueError(f"{type(self).__name__} needs the class labels y (shape (batch,)) with its images")
             return h
+        if not self.conditional:  # elbo(x, 0.5) meant beta: it is keyword-only, elbo(x, beta=0.5)
+            raise TypeError(f"{type(self).__name__} takes no labels y, got {y!r}; pass beta by name, "
+                            f"e.g. elbo(x, beta=0.5)")
         one_hot = nn.functional.one_hot(y, self.num_classes).to(h.dtype)
         return torch.cat([h, one_hot.expand(*h.shape[:-1], self.num_classes)], dim=-1)
 
@@ -247,10 +320,11 @@ class VAE(nn.Module):
         device = next(self.parameters()).device
         return torch.randn(n, self.latent_dim, generator=generator, device=device)
 
-    def elbo(self, x, beta=1.0, y=None):
+    def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO = E_q[log p(x|z)] - beta * KL(q(z|x) || p(z)), one sample of z.
 
         beta = 1 gives the evidence lower bound, log p(x) >= elbo. KL in closed form (notebook 02).
+        y: the labels, for a model that takes them (a ConditionalVAE); None otherwise.
         """
         decoded, mu, logvar = self(x, y)
         reconstruction = self.log_px_given_z(x, decoded)
@@ -258,6 +332,7 @@ class VAE(nn.Module):
         return ELBO(reconstruction - beta * kl, reconstruction, kl)
 
 
+@register
 class ConvVAE(VAE):
     """The VAE with convolutional networks, for 28 x 28 images given as rows of 784 pixels.
 
@@ -270,11 +345,7 @@ class ConvVAE(VAE):
     decode, elbo, checkpoints) is the VAE's: the networks take and return flat rows, as the MLPs do.
     Taught in notebook 08 §1.
     """
-
-    def __init__(self, config=None, **settings):
-        if config is None:
-            settings.setdefault("hidden", (16, 32))  # channels: the MLP's default (512, 256) would be far too many
-        super().__init__(config, **settings)
+    Config = ConvConfig  # hidden defaults to (16, 32) channels: the MLP's (512, 256) would be far too many
 
     def networks(self, c):
         """(encoder, decoder): strided convolutions in, transposed convolutions out, on flat rows of 784."""
@@ -301,6 +372,7 @@ class ConvVAE(VAE):
         return self.decoder(z.reshape(-1, z.shape[-1])).reshape(*z.shape[:-1], self.data_dim)
 
 
+@register
 class ConditionalVAE(VAE):
     """q(z|x, y) = N(mu(x, y), diag exp(logvar(x, y))),  p(z) = N(0, I),  p(x|z, y) from decode(z, y).
 
@@ -311,23 +383,14 @@ class ConditionalVAE(VAE):
 
     Since the decoder is told the class, z is free to encode only what the label does
     not say: the style. ``ConditionalVAE(latent_dim=2, num_classes=10, ...)`` takes
-    ``ModelConfig``'s fields (num_classes defaults to 10 here). Taught in notebook 08 §4-5.
+    ``ConditionalConfig``'s fields (num_classes defaults to 10). Its ``elbo(x, y)`` is the
+    VAE's with the labels given. Taught in notebook 08 §4-5.
     """
+    Config = ConditionalConfig
     conditional = True
 
-    def __init__(self, config=None, **settings):
-        if config is None:
-            settings.setdefault("num_classes", 10)
-        super().__init__(config, **settings)
-        if self.num_classes < 2:
-            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {self.num_classes}")
 
-    def elbo(self, x, y, beta=1.0):
-        """Per-example conditional ELBO = E_q[log p(x|z, y)] - beta * KL(q(z|x, y) || p(z)), one sample of z."""
-        return super().elbo(x, beta, y)
-
-
-def one_sample_elbo(model, x, beta=1.0, y=None):
+def one_sample_elbo(model, x, y=None, *, beta=1.0):
     """ELBO terms with the KL estimated from the same sample z ~ q(z|x): kl = log q(z|x) - log p(z).
 
     For models where KL(q(z|x) || p(z)) has no closed form (a flow posterior, a learned prior). Its
@@ -394,6 +457,7 @@ class AutoregressiveAffine(nn.Module):
         return z
 
 
+@register
 class FlowVAE(VAE):
     """q(z|x): z_0 ~ N(mu(x), diag exp(logvar(x))), then z = f_K(...f_1(z_0; h(x))...; h(x)), with each f an
     ``AutoregressiveAffine`` layer (inverse autoregressive flow, Kingma et al., 2016), every other one
@@ -407,14 +471,11 @@ class FlowVAE(VAE):
     ELBO's KL has no closed form; it is estimated from the sample (``one_sample_elbo``). Taught in notebook 11 §1-3.
     """
 
+    Config = FlowConfig
+
     def __init__(self, config=None, **settings):
-        if config is None:
-            settings.setdefault("flow_layers", 2)
         super().__init__(config, **settings)
         c = self.config
-        if c.flow_layers < 1:
-            raise ValueError(f"FlowVAE needs flow_layers >= 1 (e.g. flow_layers=2), got {c.flow_layers}; "
-                             f"for a Gaussian q(z|x) use VAE")
         if c.latent_dim < 2:
             raise ValueError(f"FlowVAE needs latent_dim >= 2: an autoregressive layer conditions each unit on the "
                              f"units before it, and with latent_dim={c.latent_dim} there are none; pass "
@@ -450,11 +511,12 @@ class FlowVAE(VAE):
         mu, logvar = self.encode(x)
         return self.decode(self.sample_posterior(x)[0]), mu, logvar
 
-    def elbo(self, x, beta=1.0, y=None):
+    def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
-        return one_sample_elbo(self, x, beta)
+        return one_sample_elbo(self, x, y, beta=beta)
 
 
+@register
 class VampPriorVAE(VAE):
     """The VAE with a learned prior, the VampPrior (Tomczak & Welling, 2018): a mixture of the encoder's own
     posteriors at K learned pseudo-inputs u_1..u_K (images, clipped to [0, 1]),
@@ -467,14 +529,11 @@ class VampPriorVAE(VAE):
     estimated from the sample (``one_sample_elbo``). Taught in notebook 11 §4.
     """
 
+    Config = VampPriorConfig
+
     def __init__(self, config=None, **settings):
-        if config is None:
-            settings.setdefault("pseudo_inputs", 100)
         super().__init__(config, **settings)
         c = self.config
-        if c.pseudo_inputs < 1:
-            raise ValueError(f"VampPriorVAE needs pseudo_inputs >= 1 (e.g. pseudo_inputs=100), got {c.pseudo_inputs}; "
-                             f"for the N(0, I) prior use VAE")
         self.pseudo_inputs = nn.Parameter(torch.full((c.pseudo_inputs, c.data_dim), 0.5))
 
     def set_pseudo_inputs(self, images):
@@ -503,6 +562,6 @@ class VampPriorVAE(VAE):
         eps = torch.randn(n, self.latent_dim, generator=generator, device=mu.device)
         return mu[pick] + torch.exp(0.5 * logvar[pick]) * eps
 
-    def elbo(self, x, beta=1.0, y=None):
+    def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
-        return one_sample_elbo(self, x, beta)
+        return one_sample_elbo(self, x, y, beta=beta)

@@ -45,6 +45,14 @@ def benchmark_results(name):
                             f"{INSTALLED_BENCHMARKS}: run the benchmark script, or reinstall vae_lib")
 
 
+def validation_recipe(search):
+    """The recipe that won a search in benchmarks/recipe_search.json ("2-D" or "16-D") on validation log p(x): a dict
+    of activation, batch_size, lr, steps and lr_drop_at. Notebook 05 §1 shows the 2-D search; 06 and 11 train
+    05's and 06's models with these recipes, read from this one place."""
+    best = max(benchmark_results("recipe_search.json")[search], key=lambda row: row["valid_log_px"])
+    return {key: best[key] for key in ("activation", "batch_size", "lr", "steps", "lr_drop_at")}
+
+
 def data_dir():
     """``$VAE_DATA_DIR`` if set, else ``<repo>/data``: the folder that holds ``MNIST/raw/``."""
     return _from_env("VAE_DATA_DIR", "data")

@@ -1,4 +1,4 @@
-"""One training loop for both models, plus devices and seeds.
+"""One training loop for every model (``fit``), ``load_or_fit`` which trains once and reloads after, and seeds.
 
 Training is sized in optimizer *steps*, not epochs: a notebook's running time
 is then set by its code, and the training curve gets a point every
@@ -20,7 +20,9 @@ import torch
 from tqdm import tqdm  # the text bar: it updates live in Jupyter and stores its final state
 
 from . import _arguments
+from .checkpoints import load_or_train
 from .data import endless_batches
+from .devices import choose_device
 from .evaluate import mean_elbo_terms
 
 
@@ -30,17 +32,6 @@ class TrainingDiverged(RuntimeError):
     def __init__(self, message, history=None):
         super().__init__(message)
         self.history = history
-
-
-def choose_device(device=None):
-    """The given device, else the first available of cuda, mps, cpu. Taught in notebook 00."""
-    if device is not None:
-        return torch.device(device)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def seed_everything(seed):
@@ -69,8 +60,9 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
     ``seconds`` is the wall-clock training time so far, not counting the validation
     passes; ``max_seconds`` stops training once it passes that limit (for equal-time
     comparisons), and the history then ends at the step reached.
-    For a ConditionalVAE pass the class labels ``y_train`` (and ``y_valid``): each
-    batch is then ``model.elbo(x, y)``.
+    For a model that takes labels (a ConditionalVAE) pass the class labels ``y_train``
+    (and ``y_valid``): each batch is then ``model.elbo(x, y)``, as every model's is
+    ``model.elbo(x, None)`` without them.
 
     A NaN or infinite loss stops training with ``TrainingDiverged``; the model
     keeps the weights it had at the last record with a finite loss, and the
@@ -101,7 +93,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
             x = x_train[idx]
             if dynamic_binarization:
                 x = torch.bernoulli(x, generator=generator)  # a fresh binary image every time it is seen
-            terms = model.elbo(x, beta=beta) if y_train is None else model.elbo(x, y_train[idx], beta=beta)
+            terms = model.elbo(x, _rows(y_train, idx), beta=beta)
             loss = -terms.elbo.mean()
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
@@ -127,6 +119,18 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
     return history
 
 
+def load_or_fit(model, path, x_train, **fit_kwargs):
+    """Load ``path`` if it holds this model trained by ``fit`` with these settings; else fit and save it.
+
+    Notebooks share trained models this way (06 reuses 05's 2-D VAE, the
+    explorer too), naming them with ``checkpoint_path("vae_2d")``. This is
+    ``load_or_train(model, path, fit, x_train=x_train, **fit_kwargs)``: the settings
+    compared are fit's, with each tensor by its shape. Returns the history.
+    Taught in notebook 03 §2.
+    """
+    return load_or_train(model, path, fit, x_train=x_train, **fit_kwargs)
+
+
 # --- fit's helpers, in the order fit uses them ---------------------------------------------------------------
 
 def _check_fit_arguments(model, x_train, x_valid, y_train, y_valid, steps, batch_size, lr, lr_drop_at, beta,
@@ -148,6 +152,11 @@ def _check_fit_arguments(model, x_train, x_valid, y_train, y_valid, steps, batch
         raise ValueError("y_valid was given without x_valid; pass both, or neither")
     y_train = _arguments.labels_for(model, "y_train", y_train, len(x_train))
     return y_train, _arguments.labels_for(model, "y_valid", y_valid, len(x_valid)) if x_valid is not None else None
+
+
+def _rows(y, idx):
+    """The labels of these rows, or None for data without labels."""
+    return None if y is None else y[idx]
 
 
 def _fixed_validation_set(x_valid, dynamic_binarization, device, seed):

@@ -1,0 +1,191 @@
+"""What the test machinery reads off the notebooks themselves, so that no list of notebooks is kept by hand.
+
+    graded_notebooks()      the notebooks with an nbgrader solution cell (Makefile, test_assignments)
+    budgets()               each notebook's time budget in seconds, from its metadata (benchmarks/training_speed.py)
+    loads_models_of(stem)   the earlier notebooks whose models a notebook loads (by the checkpoint names it uses)
+    cache_key(stem)         the key of a notebook's model cache: vae_lib, its own code, and the keys of the
+                            notebooks whose models it loads, so an edit retrains only what it can change
+    prepare_cache(stem)     that notebook's checkpoint folder, build/checkpoints/<stem>-<key>/, holding links to
+                            the checkpoints of the notebooks it loads from
+
+Plain Python (json, hashlib): the Makefile runs ``python3 tests/series.py graded`` before any install.
+"""
+
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CACHE = ROOT / "build" / "checkpoints"
+EXPLORER = "latent_explorer"
+BY_NOTEBOOK = "VAE_CACHE_BY_NOTEBOOK"  # set to 1 by conftest.py when it chose the checkpoint folders
+
+
+def cache_by_notebook():
+    """True when this pytest run (or the process it started) keeps each notebook's models in its own folder."""
+    return os.environ.get(BY_NOTEBOOK) == "1"
+
+
+def notebook_stems(root=ROOT):
+    """The series' notebooks in reading order, then the explorer page: stems such as '05_train_and_explore'."""
+    numbered = sorted(p.stem for p in (root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return numbered + ([EXPLORER] if (root / "notebooks" / f"{EXPLORER}.ipynb").is_file() else [])
+
+
+def _read(root, stem):
+    return json.loads((root / "notebooks" / f"{stem}.ipynb").read_text())
+
+
+def code_of(root, stem):
+    """The notebook's code cells, as text: what its models depend on (not its prose, not its stored outputs)."""
+    return json.dumps(["".join(c["source"]) for c in _read(root, stem)["cells"] if c["cell_type"] == "code"])
+
+
+def graded_notebooks(root=ROOT):
+    """The notebooks that hold at least one graded exercise (a cell whose nbgrader metadata marks a solution)."""
+    return [stem for stem in notebook_stems(root) if stem != EXPLORER
+            and any(c.get("metadata", {}).get("nbgrader", {}).get("solution") for c in _read(root, stem)["cells"])]
+
+
+def budgets(root=ROOT):
+    """{stem: seconds}: each notebook's running-time budget on a 2-core CPU, from metadata["vae_series"]."""
+    return {stem: _read(root, stem)["metadata"]["vae_series"]["budget_seconds"]
+            for stem in notebook_stems(root) if stem != EXPLORER}
+
+
+CHECKPOINT_NAME = re.compile(r"""checkpoint_path\(\s*["']([^"'{}]+)["']\s*\)""")
+
+
+def checkpoint_names(root, stem):
+    """The checkpoint names a notebook's code spells out, e.g. {'vae_2d'} (names built by f-strings are its own)."""
+    return set(CHECKPOINT_NAME.findall("\n".join(json.loads(code_of(root, stem)))))
+
+
+def model_owners(root=ROOT):
+    """{checkpoint name: the first notebook, in reading order, that names it}: the notebook that trains it first."""
+    owners = {}
+    for stem in notebook_stems(root):
+        for name in checkpoint_names(root, stem):
+            owners.setdefault(name, stem)
+    return owners
+
+
+def loads_models_of(stem, root=ROOT):
+    """The other notebooks whose models ``stem`` loads: the owners of the checkpoint names it uses."""
+    owners = model_owners(root)
+    return sorted({owners[name] for name in checkpoint_names(root, stem)} - {stem})
+
+
+def library_key(root=ROOT):
+    """A hash of vae_lib's source and the torch and Python versions: what every trained model depends on."""
+    import torch
+    digest = hashlib.sha256(f"torch {torch.__version__} python {platform.python_version()}".encode())
+    for path in sorted((root / "vae_lib").glob("*.py")):
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def cache_key(stem, root=ROOT):
+    """The key of a notebook's models: vae_lib, its code cells, and (recursively) the keys of the notebooks whose
+    models it loads. Another notebook's edit leaves it unchanged."""
+    return _keys(root)[stem]
+
+
+def _keys(root):
+    return _keys_cached(str(root), library_key(root), tuple(code_of(root, s) for s in notebook_stems(root)))
+
+
+@lru_cache(maxsize=8)
+def _keys_cached(root, library, codes):
+    root, keys = Path(root), {}
+    for stem in notebook_stems(root):  # reading order: a notebook loads only from earlier ones
+        digest = hashlib.sha256(library.encode() + stem.encode() + code_of(root, stem).encode())
+        for other in loads_models_of(stem, root):
+            digest.update(other.encode() + keys[other].encode())
+        keys[stem] = digest.hexdigest()[:16]
+    return keys
+
+
+def cache_folder(stem, root=ROOT):
+    return root / "build" / "checkpoints" / f"{stem}-{cache_key(stem, root)}"
+
+
+def library_cache_folder(root=ROOT):
+    """Where the unit tests' models go: they depend on vae_lib alone."""
+    return root / "build" / "checkpoints" / f"tests-{library_key(root)}"
+
+
+def current_folders(root=ROOT):
+    return [cache_folder(stem, root) for stem in notebook_stems(root)] + [library_cache_folder(root)]
+
+
+def remove_stale_folders(root=ROOT):
+    """Delete the cache folders of code that no longer exists (an older key): a stale model is never loaded."""
+    cache = root / "build" / "checkpoints"
+    if cache.is_dir():
+        keep = set(current_folders(root))
+        for folder in cache.iterdir():
+            if folder not in keep:
+                shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink()
+
+
+def prepare_cache(stem, root=ROOT):
+    """The notebook's checkpoint folder, made if missing, with links to the checkpoints of the notebooks it loads
+    models from (a file of its own with the same name is kept). Returns the folder."""
+    folder = cache_folder(stem, root)
+    folder.mkdir(parents=True, exist_ok=True)
+    for other in loads_models_of(stem, root):
+        source = prepare_cache(other, root)
+        for path in sorted(source.glob("*.pt")):
+            _link(path, folder / path.name)
+    return folder
+
+
+def union_cache(stems, root=ROOT):
+    """One folder with links to the checkpoints of all these notebooks, for a process that runs several of them
+    (nbgrader grading a whole assignment): build/checkpoints/union-<hash of their keys>/."""
+    digest = hashlib.sha256("".join(cache_key(stem, root) for stem in stems).encode()).hexdigest()[:16]
+    folder = root / "build" / "checkpoints" / f"union-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem in stems:
+        for path in sorted(prepare_cache(stem, root).glob("*.pt")):
+            _link(path, folder / path.name)
+    return folder
+
+
+def _link(source, target):
+    """A hard link (a copy across file systems); an existing target is left alone."""
+    if target.exists():
+        return
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def resolve(name, root=ROOT):
+    """The notebook stem that a number ('11'), a stem or a path names; a clear error for anything else."""
+    name = Path(str(name)).stem
+    matches = [stem for stem in notebook_stems(root) if stem == name or stem.split("_")[0] == name]
+    if len(matches) != 1:
+        raise ValueError(f"no notebook {name!r}: pass a number such as 05 or a name such as "
+                         f"05_train_and_explore ({', '.join(notebook_stems(root))})")
+    return matches[0]
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["graded"]:
+        print(" ".join(graded_notebooks()))
+    elif len(sys.argv) == 3 and sys.argv[1] == "resolve":
+        try:
+            print(resolve(sys.argv[2]))
+        except ValueError as error:
+            sys.exit(f"make test-one: {error}")
+    else:
+        sys.exit("usage: python3 tests/series.py graded | resolve NOTEBOOK")
