@@ -79,11 +79,12 @@ unit: setup
 nbval: setup
 	$(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
 
-## Execute every notebook in order, rewriting stored outputs and figures/
+## Execute every notebook in order, rewriting stored outputs and recording the figures in figures/
+## (a run in the lab saves them to the git-ignored build/figures/)
 notebooks: setup
 	for nb in $(NOTEBOOKS); do \
 	  echo "executing $$nb"; \
-	  $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+	  VAE_FIGURES_DIR=$(CURDIR)/figures $(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	    --ExecutePreprocessor.timeout=600 "$$nb" || exit 1; \
 	  $(BIN)/jupyter nbconvert --to notebook --inplace --log-level=WARN \
 	    --CoalesceStreamsPreprocessor.enabled=True "$$nb" || exit 1; \

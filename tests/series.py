@@ -83,10 +83,11 @@ def loads_models_of(stem, root=ROOT):
 
 
 def library_key(root=ROOT):
-    """A hash of vae_lib's source and the torch and Python versions: what every trained model depends on."""
+    """A hash of vae_lib's source, the benchmarks' stored results (the recipes notebooks read through
+    vae_lib.paths) and the torch and Python versions: what every trained model depends on."""
     import torch
     digest = hashlib.sha256(f"torch {torch.__version__} python {platform.python_version()}".encode())
-    for path in sorted((root / "vae_lib").glob("*.py")):
+    for path in sorted((root / "vae_lib").glob("*.py")) + sorted((root / "benchmarks").glob("*.json")):
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -160,9 +161,13 @@ def union_cache(stems, root=ROOT):
 
 
 def _link(source, target):
-    """A hard link (a copy across file systems); an existing target is left alone."""
+    """A hard link to the owner's file (a copy across file systems). A target that is another file (a link to a
+    file the owner has since replaced, or a model this folder trained while the owner's was missing) gives way to
+    the owner's current one: load_or_fit still checks its settings before using it."""
     if target.exists():
-        return
+        if os.path.samefile(source, target):
+            return
+        target.unlink()
     try:
         os.link(source, target)
     except OSError:

@@ -29,6 +29,8 @@ from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
 
+pytestmark = pytest.mark.notebooks()  # every notebook: make test-one runs these for each
+
 README = Path(__file__).with_name("README.md")
 
 
@@ -162,13 +164,13 @@ CASES = [
          "use VAE for likelihood='gaussian'"),
     Case("models", "a VAE given classes", lambda _: VAE(num_classes=10), TypeError, "a setting of ConditionalVAE"),
     Case("models", "a ConditionalVAE with one class", lambda _: ConditionalVAE(num_classes=1), ValueError,
-         "num_classes >= 2"),
+         "for a model without labels use VAE"),
     Case("models", "a ConvVAE for 100-pixel images", lambda _: ConvVAE(data_dim=100), ValueError,
          "built for 28 x 28 images"),
     Case("models", "a ConvVAE with three convolutions", lambda _: ConvVAE(hidden=(8, 16, 32)), ValueError,
          "two convolutions (hidden=(c1, c2))"),
     Case("models", "a flow with zero layers", lambda _: FlowVAE(flow_layers=0), ValueError,
-         "flow_layers >= 1 (e.g. flow_layers=2)"),
+         "pass e.g. flow_layers=2"),
     Case("models", "a flow on a 1-D latent, which it cannot mask", lambda _: FlowVAE(latent_dim=1), ValueError,
          "pass latent_dim=2 or more"),
     Case("models", "flow layers asked of a plain VAE", lambda _: VAE(flow_layers=2), TypeError,
@@ -178,7 +180,7 @@ CASES = [
     Case("models", "a FlowConfig given to a plain VAE", lambda _: VAE(FlowConfig()), TypeError,
          "pass VAE a ModelConfig"),
     Case("models", "a VampPrior with no pseudo-inputs", lambda _: VampPriorVAE(pseudo_inputs=0), ValueError,
-         "pseudo_inputs >= 1"),
+         "pass e.g. pseudo_inputs=100"),
     Case("models", "VampPrior pseudo-inputs 100 pixels wide",
          lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(3, 100)), ValueError,
          "size 784 in its last dimension"),

@@ -8,7 +8,7 @@ import torch
 import vae_lib
 from vae_lib import VAE, CheckpointError, load_checkpoint, load_or_fit, save_checkpoint, seed_everything
 
-pytestmark = pytest.mark.notebooks("03", "05")  # make test-one NB=... runs these for them
+pytestmark = pytest.mark.notebooks("03", "05", "07", "08", "09", "10", "11", "12")  # make test-one NB=... runs these for them
 
 SAVED_BY_0_1_0 = Path(__file__).with_name("fixtures")  # checkpoints written by vae_lib 0.1.0, before the registry
 

@@ -7,7 +7,7 @@ from torch.distributions import Bernoulli, Normal, kl_divergence
 from vae_lib import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal, kl_normal_std,
                      reparameterize)
 
-pytestmark = pytest.mark.notebooks("01", "02", "04")  # make test-one NB=... runs these for them
+pytestmark = pytest.mark.notebooks("01", "02", "04", "07", "10")  # make test-one NB=... runs these for them
 
 
 def random_gaussian(generator, rows=64, dims=5, dtype=torch.float64):

@@ -9,7 +9,7 @@ import torch
 from vae_lib import VAE, active_units, evaluate_elbo, log_likelihood
 from vae_lib.distributions import bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal_std
 
-pytestmark = pytest.mark.notebooks("06")  # make test-one NB=... runs these for them
+pytestmark = pytest.mark.notebooks("06", "08", "10", "11", "12")  # make test-one NB=... runs these for them
 
 GRID = torch.linspace(-10, 10, 501, dtype=torch.float64)  # spacing 0.04; the prior and every q have < 1e-6 outside
 

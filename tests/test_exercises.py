@@ -5,6 +5,8 @@ import torch
 
 from vae_lib.exercises import check_close
 
+pytestmark = pytest.mark.notebooks()  # every notebook: make test-one runs these for each
+
 
 def test_unfinished_exercise_names_itself():
     from vae_lib.exercises import unfinished

@@ -28,6 +28,7 @@ def first_code_cell(path):
     return next(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
 
 
+@pytest.mark.notebooks()
 def test_every_notebook_starts_with_the_same_install_cell():
     cells = {path.name: first_code_cell(path) for path in NOTEBOOKS}
     assert len(set(cells.values())) == 1, "the notebooks' first code cells differ"

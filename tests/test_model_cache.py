@@ -16,6 +16,7 @@ ROOT = paths.repo_root()
 @pytest.fixture
 def copy_of_the_code(tmp_path):
     shutil.copytree(ROOT / "vae_lib", tmp_path / "vae_lib", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "benchmarks", tmp_path / "benchmarks", ignore=shutil.ignore_patterns("*.py"))
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns("assignments"))
     return tmp_path
 
@@ -71,6 +72,11 @@ def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_l
     (root / "vae_lib" / "train.py").write_text((root / "vae_lib" / "train.py").read_text() + "\n# a change\n")
     assert changed(after_12, keys(root)) == set(after_12), "a change to vae_lib changes every key"
 
+    after_lib = keys(root)
+    recipes = root / "benchmarks" / "recipe_search.json"
+    recipes.write_text(recipes.read_text() + "\n")
+    assert changed(after_lib, keys(root)) == set(after_lib), "so does a change to the stored recipes"
+
 
 def test_a_notebook_folder_links_the_models_of_the_notebooks_it_loads(copy_of_the_code):
     root = copy_of_the_code
@@ -81,6 +87,11 @@ def test_a_notebook_folder_links_the_models_of_the_notebooks_it_loads(copy_of_th
     assert folder.name.startswith("06_evaluating_vaes-") and folder.parent == root / "build" / "checkpoints"
     (folder / "vae_16d.pt").write_bytes(b"06's own model")
     assert not (source / "vae_16d.pt").exists(), "a notebook writes into its own folder only"
+
+    (source / "vae_2d.pt").unlink()                     # 05 trains its model again (a file with a new inode)
+    (source / "vae_2d.pt").write_bytes(b"05's model, trained again")
+    series.prepare_cache("06_evaluating_vaes", root)
+    assert (folder / "vae_2d.pt").read_bytes() == b"05's model, trained again", "a link follows the owner's file"
 
     edit_notebook(root, "06_evaluating_vaes", lambda cells: first_code_cell(cells)["source"].append("\nx = 1\n"))
     series._keys_cached.cache_clear()
@@ -109,10 +120,22 @@ def test_make_test_one_keeps_what_concerns_its_notebook():
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
     assert files >= {"notebooks/11_flows_and_learned_priors.ipynb", "tests/test_flows_and_priors.py",
-                     "tests/test_assignments.py", "tests/test_notebook_text.py"}, files
-    assert not files & {"tests/test_discrete.py", "tests/test_evaluate.py", "tests/test_browser.py"}, files
+                     "tests/test_assignments.py", "tests/test_notebook_text.py", "tests/test_evaluate.py",
+                     "tests/test_bad_input.py"}, files
+    assert not files & {"tests/test_discrete.py", "tests/test_browser.py", "tests/test_data.py"}, files
     parametrized = [line for line in result.stdout.splitlines() if "test_notebook_text.py::" in line and "[" in line]
     assert parametrized and all("11_flows_and_learned_priors" in line for line in parametrized), parametrized
+
+
+def test_make_test_one_of_a_notebook_without_exercises_grades_nothing():
+    import subprocess
+    import sys
+    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
+                             "notebooks/10_strong_decoders_and_iwae.ipynb", "tests", "--nbval", "--notebook=10"],
+                            cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    assert "notebooks/10_strong_decoders_and_iwae.ipynb" in files and "tests/test_assignments.py" not in files, files
 
 
 def test_every_notebook_declares_its_time_budget():

@@ -3,7 +3,7 @@ import torch
 
 from vae_lib import VAE, Autoencoder, ModelConfig
 
-pytestmark = pytest.mark.notebooks("03", "04")  # make test-one NB=... runs these for them
+pytestmark = pytest.mark.notebooks("03", "04", "08", "11")  # make test-one NB=... runs these for them
 
 
 @pytest.mark.parametrize("latent_dim,hidden", [(2, (64,)), (16, (128, 64))])

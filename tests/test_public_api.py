@@ -10,8 +10,10 @@ import pytest
 import vae_lib
 from vae_lib import paths
 
-# The public names are vae_lib.__all__ (less its modules); the names that ../shared/GUIDE.md (the project's design
-# guide, kept beside the repository) lists for vae_lib must be among them.
+pytestmark = pytest.mark.notebooks()  # every notebook: make test-one runs these for each
+
+# The public names are vae_lib.__all__ (less its modules). GUIDE is the list of names the project's design guide
+# promises (a maintainers' document kept outside this repository, so the list is copied here): they must be among them.
 PUBLIC = [name for name in vae_lib.__all__ if not inspect.ismodule(getattr(vae_lib, name))]
 GUIDE = ["load_mnist", "binarize", "kl_normal_std", "reparameterize", "bernoulli_log_likelihood",
          "gaussian_log_likelihood", "Autoencoder", "VAE", "log_likelihood", "fit", "image_grid", "latent_manifold",

@@ -3,7 +3,7 @@ import torch
 
 from vae_lib import VAE, Autoencoder, TrainingDiverged, choose_device, fit, seed_everything
 
-pytestmark = pytest.mark.notebooks("04", "05")  # make test-one NB=... runs these for them
+pytestmark = pytest.mark.notebooks("03", "04", "05", "06", "07", "08", "09", "11", "12")  # make test-one NB=... runs these for them
 
 
 def test_short_fit_lowers_the_loss_on_real_data(mnist_train):

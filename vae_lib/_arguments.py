@@ -95,14 +95,15 @@ def matches_model(name, x, model):
                         f"convert with {name}.to({weight.dtype})")
 
 
-def number(name, value, *, minimum=None, above=None, integer=False):
-    """Check a scalar setting: a finite number (an int if ``integer``), >= minimum or > above."""
+def number(name, value, *, minimum=None, above=None, integer=False, remedy=""):
+    """Check a scalar setting: a finite number (an int if ``integer``), >= minimum or > above. ``remedy`` is
+    added to the message of a value below its minimum (what to pass instead)."""
     kind = "an integer" if integer else "a number"
     if isinstance(value, bool) or not isinstance(value, Integral if integer else Real):
         raise TypeError(f"{name} must be {kind}, got {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{name} must be finite, got {value!r}")
     if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be at least {minimum}, got {value!r}" + (f"; {remedy}" if remedy else ""))
     if above is not None and value <= above:
         raise ValueError(f"{name} must be greater than {above}, got {value!r}")

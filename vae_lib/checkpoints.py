@@ -39,7 +39,7 @@ def load_or_train(model, path, train, **settings):
     function's source code. So a changed training loop never silently picks up a stale
     model, and an unreadable file is trained over, never trusted. An interrupted training
     (Ctrl-C) is not saved. Works for any ``nn.Module`` (notebook 09's post model too).
-    Used in notebook 07 §2 and 09 §2; ``load_or_fit`` is this with ``fit``.
+    Used in notebooks 07 §2, 09 §2, 10 and 12; ``load_or_fit`` is this with ``fit``.
     """
     compared = {key: list(value.shape) if isinstance(value, torch.Tensor) else value
                 for key, value in settings.items() if key not in ("progress", "desc", "device")}
@@ -61,8 +61,8 @@ def load_or_train(model, path, train, **settings):
 
 
 def _fingerprint(function):
-    """A short hash of a function's source code (of the function inside a ``functools.partial``): a changed loop,
-    another hash."""
+    """A short hash of a function's source code (a ``functools.partial``'s own function): a changed loop, another
+    hash."""
     function = getattr(function, "func", function)
     try:
         source = inspect.getsource(function)
@@ -112,7 +112,13 @@ def _config(model):
 def _payload(model, history):
     """What a checkpoint holds: plain data that ``torch.load(weights_only=True)`` accepts."""
     return {"class": type(model).__name__, "config": _config(model), "state_dict": model.state_dict(),
-            "history": history or {}}
+            "history": history or {}, "vae_lib": _version()}
+
+
+def _version():
+    """This vae_lib's version, stored in each checkpoint (plain text) so a file says which release wrote it."""
+    from . import __version__
+    return __version__
 
 
 def _write(payload, path):
@@ -136,13 +142,15 @@ def load_checkpoint(path, device=None, model=None):
     checkpoint whose class or configuration differs (naming both). Uses
     ``torch.load(weights_only=True)``: only tensors and plain containers are
     unpickled, so a file carrying pickled code is refused without running it.
-    ``load_or_fit`` calls it (notebook 03 §2); the latent explorer notebook loads 05's model with it.
+    The latent explorer notebook loads 05's model with it (taught with ``load_or_fit`` in notebook 03 §2).
     """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
     payload = _read(path)
     model_class = models.MODELS.get(payload["class"])
+    if model_class is None and model is not None and type(model).__name__ == payload["class"]:
+        model_class = type(model)               # the model given supplies its class, registered or not
     if model_class is None:
         raise CheckpointError(
             f"{path} holds a {payload['class']}, which is not a registered model class (registered: "

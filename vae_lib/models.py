@@ -1,8 +1,9 @@
-"""An autoencoder and a variational autoencoder (MLPs), a convolutional VAE, and the config that describes them.
+"""The series' models, the configs that describe them, and the registry that checkpoints rebuild them from.
 
-    Autoencoder:  x --encoder--> z --decoder--> logits of p(x|z)
-    VAE:          x --encoder--> (mu, logvar) --reparameterize--> z --decoder--> logits
-    ConvVAE:      the VAE with strided convolutions in, transposed convolutions out
+    Autoencoder:    x --encoder--> z --decoder--> logits of p(x|z)
+    VAE:            x --encoder--> (mu, logvar) --reparameterize--> z --decoder--> logits
+    ConvVAE:        the VAE with strided convolutions in, transposed convolutions out
+    ConditionalVAE: the VAE with a class label y joined to both networks' inputs
     FlowVAE:      the VAE whose q(z|x) is the Gaussian followed by autoregressive flow layers
     VampPriorVAE: the VAE whose prior is learned, p(z) = mean_k q(z|u_k) over pseudo-inputs u_k
 
@@ -90,10 +91,8 @@ class ConditionalConfig(ModelConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        _arguments.number("num_classes", self.num_classes, integer=True)
-        if self.num_classes < 2:
-            raise ValueError(f"a ConditionalVAE needs num_classes >= 2, got {self.num_classes}; "
-                             f"for a model without labels use VAE")
+        _arguments.number("num_classes", self.num_classes, minimum=2, integer=True,
+                          remedy="a ConditionalVAE needs two classes or more; for a model without labels use VAE")
 
 
 @dataclass(frozen=True)
@@ -104,10 +103,8 @@ class FlowConfig(ModelConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        _arguments.number("flow_layers", self.flow_layers, integer=True)
-        if self.flow_layers < 1:
-            raise ValueError(f"FlowVAE needs flow_layers >= 1 (e.g. flow_layers=2), got {self.flow_layers}; "
-                             f"for a Gaussian q(z|x) use VAE")
+        _arguments.number("flow_layers", self.flow_layers, minimum=1, integer=True,
+                          remedy="pass e.g. flow_layers=2; for a Gaussian q(z|x) use VAE")
 
 
 @dataclass(frozen=True)
@@ -118,10 +115,8 @@ class VampPriorConfig(ModelConfig):
 
     def __post_init__(self):
         super().__post_init__()
-        _arguments.number("pseudo_inputs", self.pseudo_inputs, integer=True)
-        if self.pseudo_inputs < 1:
-            raise ValueError(f"VampPriorVAE needs pseudo_inputs >= 1 (e.g. pseudo_inputs=100), got "
-                             f"{self.pseudo_inputs}; for the N(0, I) prior use VAE")
+        _arguments.number("pseudo_inputs", self.pseudo_inputs, minimum=1, integer=True,
+                          remedy="pass e.g. pseudo_inputs=100; for the N(0, I) prior use VAE")
 
 
 @dataclass(frozen=True)
@@ -136,9 +131,13 @@ MODELS = {}
 
 
 def register(cls):
-    """Class decorator: add a model class to ``MODELS`` so that ``load_checkpoint`` can rebuild it by name."""
-    if MODELS.get(cls.__name__, cls) is not cls:
-        raise ValueError(f"a model named {cls.__name__} is registered already ({MODELS[cls.__name__]!r}); "
+    """Class decorator: add a model class to ``MODELS`` so that ``load_checkpoint`` can rebuild it by name.
+
+    Defining the same class again (a notebook cell run twice) replaces it; another class of the same name is refused.
+    """
+    known = MODELS.get(cls.__name__)
+    if known is not None and (known.__module__, known.__qualname__) != (cls.__module__, cls.__qualname__):
+        raise ValueError(f"a model named {cls.__name__} is registered already ({known!r}); "
                          f"give the new class another name")
     MODELS[cls.__name__] = cls
     return cls
@@ -155,7 +154,7 @@ def _config(cls, config, settings):
                                 + (f": it is a setting of {' and '.join(owners)}" if owners else "")
                                 + f". {cls.__name__}'s settings are {', '.join(sorted(names))}")
         return cls.Config(**settings)
-    if settings or not isinstance(config, ModelConfig) or {f.name for f in fields(config)} != names:
+    if settings or type(config) is not cls.Config:
         raise TypeError(f"pass {cls.__name__} a {cls.Config.__name__}, or settings by name such as latent_dim=16, "
                         f"not both; got {config!r}")
     return config

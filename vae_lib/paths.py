@@ -2,10 +2,13 @@
 
     data         $VAE_DATA_DIR        else <repo>/data         MNIST, in MNIST/raw/ (never committed)
     checkpoints  $VAE_CHECKPOINT_DIR  else <repo>/checkpoints  trained models (git-ignored)
-    figures      $VAE_FIGURES_DIR     else <repo>/figures      the pictures notebooks save
+    figures      $VAE_FIGURES_DIR     else <repo>/build/figures  the pictures notebooks save (git-ignored);
+                                                               `make notebooks` records them in <repo>/figures
 
-Tests and benchmarks point the last two at temporary folders, so they never
-overwrite the repository's models or figures. When vae_lib is installed from a
+So a student's run never changes a tracked file: the committed figures/ are
+rewritten only by the recording commands (`make notebooks`, `make screenshots`),
+which set VAE_FIGURES_DIR. Tests and benchmarks point the last two at
+temporary folders. When vae_lib is installed from a
 wheel rather than used from a clone (on Colab, say), <repo> is the current folder,
 and the benchmarks' stored results come with the wheel (``benchmark_results``).
 """
@@ -64,8 +67,8 @@ def checkpoint_dir():
 
 
 def figures_dir():
-    """``$VAE_FIGURES_DIR`` if set, else ``<repo>/figures``."""
-    return _from_env("VAE_FIGURES_DIR", "figures")
+    """``$VAE_FIGURES_DIR`` if set, else ``<repo>/build/figures`` (git-ignored; ``make notebooks`` sets figures/)."""
+    return _from_env("VAE_FIGURES_DIR", "build/figures")
 
 
 def checkpoint_path(name):
