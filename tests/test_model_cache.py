@@ -110,31 +110,31 @@ def test_this_run_uses_the_cache_of_the_current_code_and_writes_no_tracked_file(
     assert os.environ["VAE_FIGURES_DIR"] != str(ROOT / "figures"), "tests must not write the committed figures"
 
 
-def test_make_test_one_keeps_what_concerns_its_notebook():
-    """`make test-one NB=11`'s selection: 11's cells, its round trip, the tests marked for 11 or parametrized by it."""
+def collected_by_test_one(stem):
+    """What `make test-one NB=<stem>` would run: (the files it collects, pytest's --collect-only lines)."""
     import subprocess
     import sys
     result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                             "notebooks/11_flows_and_learned_priors.ipynb", "tests", "--nbval", "--notebook=11"],
+                             f"notebooks/{stem}.ipynb", "tests", "--nbval", f"--notebook={stem}"],
                             cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    lines = result.stdout.splitlines()
+    return {line.split("::")[0] for line in lines if "::" in line}, lines
+
+
+def test_make_test_one_keeps_what_concerns_its_notebook():
+    """`make test-one NB=11`'s selection: 11's cells, its round trip, the tests marked for 11 or parametrized by it."""
+    files, lines = collected_by_test_one("11_flows_and_learned_priors")
     assert files >= {"notebooks/11_flows_and_learned_priors.ipynb", "tests/test_flows_and_priors.py",
                      "tests/test_assignments.py", "tests/test_notebook_text.py", "tests/test_evaluate.py",
                      "tests/test_bad_input.py"}, files
     assert not files & {"tests/test_discrete.py", "tests/test_browser.py", "tests/test_data.py"}, files
-    parametrized = [line for line in result.stdout.splitlines() if "test_notebook_text.py::" in line and "[" in line]
+    parametrized = [line for line in lines if "test_notebook_text.py::" in line and "[" in line]
     assert parametrized and all("11_flows_and_learned_priors" in line for line in parametrized), parametrized
 
 
 def test_make_test_one_of_a_notebook_without_exercises_grades_nothing():
-    import subprocess
-    import sys
-    result = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-                             "notebooks/10_strong_decoders_and_iwae.ipynb", "tests", "--nbval", "--notebook=10"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    files = {line.split("::")[0] for line in result.stdout.splitlines() if "::" in line}
+    files, _ = collected_by_test_one("10_strong_decoders_and_iwae")
     assert "notebooks/10_strong_decoders_and_iwae.ipynb" in files and "tests/test_assignments.py" not in files, files
 
 
