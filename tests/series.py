@@ -84,10 +84,12 @@ def loads_models_of(stem, root=ROOT):
 
 def library_key(root=ROOT):
     """A hash of vae_lib's source, the benchmarks' stored results (the recipes notebooks read through
-    vae_lib.paths) and the torch and Python versions: what every trained model depends on."""
+    vae_lib.paths) and the torch and Python versions: what every trained model depends on. The stored seed runs
+    (seed_runs.json) are results of the notebooks, not inputs to their training, so they are left out."""
     import torch
     digest = hashlib.sha256(f"torch {torch.__version__} python {platform.python_version()}".encode())
-    for path in sorted((root / "vae_lib").glob("*.py")) + sorted((root / "benchmarks").glob("*.json")):
+    inputs = [path for path in sorted((root / "benchmarks").glob("*.json")) if path.name != "seed_runs.json"]
+    for path in sorted((root / "vae_lib").glob("*.py")) + inputs:
         digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 

@@ -23,6 +23,7 @@ from unittest import mock
 import pytest
 import torch
 
+import vae_lib
 from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowConfig, FlowVAE, MissingDataError,
                      ModelConfig, VampPriorVAE, VectorQuantizer, active_units, binarize, digit_style_explorer,
                      gumbel_softmax, checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
@@ -298,6 +299,8 @@ CASES = [
     Case("checkpoints", "a checkpoint of a class that is not registered", unregistered_class, CheckpointError,
          "decorate it with @vae_lib.models.register"),
     Case("checkpoints", "an empty checkpoint name", lambda _: checkpoint_path(""), ValueError, "plain file name"),
+    Case("paths", "stored seed runs asked for a notebook that has none", lambda _: vae_lib.paths.seed_runs("99_missing"),
+         KeyError, "tests/seed_spread.py --only 99 --seeds 0 1 2"),
     Case("checkpoints", "a checkpoint name that climbs out of the folder", lambda _: checkpoint_path("../vae_2d"),
          ValueError, "plain file name"),
     Case("checkpoints", "a number for a checkpoint name", lambda _: checkpoint_path(3), ValueError, "plain file name"),

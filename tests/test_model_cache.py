@@ -77,6 +77,10 @@ def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_l
     recipes.write_text(recipes.read_text() + "\n")
     assert changed(after_lib, keys(root)) == set(after_lib), "so does a change to the stored recipes"
 
+    after_recipes = keys(root)
+    (root / "benchmarks" / "seed_runs.json").write_text('{"03_autoencoder": {"quantities": {}, "recorded": {}}}\n')
+    assert keys(root) == after_recipes, "the stored seed runs are results of the notebooks, not inputs: no key changes"
+
 
 def test_a_notebook_folder_links_the_models_of_the_notebooks_it_loads(copy_of_the_code):
     root = copy_of_the_code

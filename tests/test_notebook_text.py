@@ -39,3 +39,37 @@ def test_a_missing_reference_is_caught(tmp_path):
     nbformat.write(notebook, tmp_path / "99_test.ipynb")
     with pytest.raises(AssertionError, match="cites Cremer"):
         test_every_citation_is_in_the_references(tmp_path / "99_test.ipynb")
+
+
+# Test machinery belongs in each notebook's collapsible "How this notebook is checked" note (or tests/README.md),
+# not in the teaching prose. Notebooks 10-12 join this list when issues 36 and 37 rewrite them.
+TEXTBOOK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 9]
+MACHINERY = re.compile(r"the check asks|the check in the cell|the cells? checks?\b|tests/README|seeds we ran|"
+                       r"with seeds 1 and 2|earlier round", re.I)
+
+
+def teaching_prose(path):
+    "The markdown cells without their <details> notes."
+    return [re.sub(r"<details>.*?</details>", "", text, flags=re.S) for text in markdown(path)]
+
+
+@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+def test_prose_is_free_of_test_machinery(path):
+    for text in teaching_prose(path):
+        found = MACHINERY.search(text)
+        assert not found, (f"{path.name}: {text[max(0, found.start() - 60):found.end() + 40]!r} talks about how the "
+                           "notebook is tested: move it into the notebook's 'How this notebook is checked' note")
+
+
+@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+def test_has_one_note_on_how_it_is_checked(path):
+    notes = [text for text in markdown(path) if "<summary>How this notebook is checked</summary>" in text]
+    assert len(notes) == 1, f"{path.name} needs exactly one 'How this notebook is checked' note, found {len(notes)}"
+
+
+def test_machinery_in_prose_is_caught(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "The gap was small (the check asks for less than 2 nats).\n\n<details>the check asks: fine here</details>")])
+    nbformat.write(notebook, tmp_path / "05_test.ipynb")
+    with pytest.raises(AssertionError, match="the check asks"):
+        test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")

@@ -56,6 +56,21 @@ def validation_recipe(search):
     return {key: best[key] for key in ("activation", "batch_size", "lr", "steps", "lr_drop_at")}
 
 
+def seed_runs(notebook):
+    """What a training notebook measured with each seed: ``{quantity: {seed: value}}``, e.g. ``seed_runs("04_vae")``.
+
+    Read from benchmarks/seed_runs.json, which tests/seed_spread.py (``make seeds``) writes: it runs the notebook
+    with each seed in a fresh checkpoint folder and stores the quantities its metadata names. Notebooks print
+    seed-to-seed spreads from here, so a spread quoted on a page is one that a run produced.
+    """
+    stored = benchmark_results("seed_runs.json")
+    if notebook not in stored:
+        raise KeyError(f"no seed runs stored for {notebook!r} in seed_runs.json (it has {sorted(stored)}): "
+                       f"run `.venv/bin/python tests/seed_spread.py --only {notebook[:2]} --seeds 0 1 2`")
+    return {quantity: {int(seed): value for seed, value in by_seed.items()}
+            for quantity, by_seed in stored[notebook]["quantities"].items()}
+
+
 def data_dir():
     """``$VAE_DATA_DIR`` if set, else ``<repo>/data``: the folder that holds ``MNIST/raw/``."""
     return _from_env("VAE_DATA_DIR", "data")
