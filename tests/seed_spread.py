@@ -79,8 +79,9 @@ def for_recording(nb):
     """A copy of nb without the cells that print stored seed runs, and with a last cell that prints the quantities."""
     nb = nbformat.from_dict(nb)
     nb.cells = [c for c in nb.cells if "seed-runs" not in c.metadata.get("tags", [])]
-    if to_record(nb):
-        nb.cells.append(nbformat.v4.new_code_cell(RECORD_CELL.format(mark=RECORD_MARK, record=to_record(nb))))
+    record = to_record(nb)
+    if record:
+        nb.cells.append(nbformat.v4.new_code_cell(RECORD_CELL.format(mark=RECORD_MARK, record=record)))
     return nb
 
 
@@ -141,8 +142,9 @@ def main():
                     status, failed = f"FAILED: {type(error).__name__}: {str(error)[-600:]}", True
                 print(f"seed {seed}  {path.name:34} {time.perf_counter() - start:6.1f} s  {status}", flush=True)
                 runs[seed, path] = {cell.get("id"): cell for cell in nb.cells}
-                if status == "ok" and recorded(nb) is not None:
-                    records[path.stem, seed] = recorded(nb)
+                values = recorded(nb) if status == "ok" else None
+                if values is not None:
+                    records[path.stem, seed] = values
     if records:
         store(records)
     print()
