@@ -30,6 +30,12 @@ from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "book"), str(ROOT / "notebooks" / "assignments")]
+import build  # noqa: E402  (make book)
+import course  # noqa: E402  (make course)
+import set_repository  # noqa: E402  (make repository)
+
 pytestmark = pytest.mark.notebooks()  # every notebook: make test-one runs these for each
 
 README = Path(__file__).with_name("README.md")
@@ -136,6 +142,17 @@ def plain_pickle_with_code(tmp):
 
 def quick_fit(x, **settings):
     return fit(model(), x, **{"steps": 1, "progress": False, **settings})
+
+
+def without_module(name, function, *args):
+    """Call function(*args) as if the package `name` were not installed."""
+    with mock.patch.dict(sys.modules, {name: None}):
+        return function(*args)
+
+
+def nbformat_notebook():
+    import nbformat
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print('install cell')")])
 
 
 @dataclass
@@ -316,6 +333,17 @@ CASES = [
          "needs a ConditionalVAE"),
     Case("widgets", "slider limit 0", lambda _: latent_sliders(model(), limit=0), ValueError,
          "limit must be greater than 0"),
+    # the book and the teacher's commands
+    Case("book", "make book EDITION=answers", lambda _: build.main(["--edition", "answers"]), SystemExit,
+         "choose student (the default) or teacher"),
+    Case("book", "the book built without nbgrader (which hides the hidden tests)", lambda _: without_module(
+        "nbgrader.preprocessors", build.for_the_edition, nbformat_notebook(), "student"), build.BookError,
+         "pip install -e '.[dev]'"),
+    Case("teacher", "make course without the teacher extra", lambda tmp: without_module(
+        "nbgrader", course.main, [str(tmp / "course")]), SystemExit, "pip install -e '.[teacher]'"),
+    Case("repository", "a fork's address with a trailing slash",
+         lambda tmp: set_repository.retarget("https://github.com/you/fork/", root=tmp), ValueError,
+         "without a trailing slash"),
 ]
 
 

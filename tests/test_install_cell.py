@@ -10,6 +10,7 @@ installed package, and that the benchmarks' stored results, which notebooks 05, 
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 sys.path.insert(0, str(ROOT / "book"))
 import conf  # noqa: E402  (the book's repository URL)
+import set_repository  # noqa: E402  (make repository URL=...)
 
 
 def first_code_cell(path):
@@ -35,7 +37,35 @@ def test_every_notebook_starts_with_the_same_install_cell():
     cell = next(iter(cells.values()))
     assert 'find_spec("vae_lib") is None' in cell
     default = re.search(r'"VAE_LIB_SOURCE", "git\+([^"]+)"', cell).group(1)
-    assert default == conf.REPOSITORY, "the install cell and the book's launch buttons must name one repository"
+    assert default == conf.REPOSITORY == set_repository.declared(), \
+        "pyproject.toml, the install cell and the book's launch buttons must name one repository"
+
+
+def test_every_notebook_and_student_version_installs_from_the_declared_repository():
+    assert len(set_repository.notebooks()) >= 22
+    assert set_repository.disagreements() == []
+    readme = (ROOT / "README.md").read_text()
+    assert set_repository.declared() in readme, "the README says where the links point"
+    addresses = set(re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", readme)) - {"https://github.com/you/your-fork"}
+    assert addresses == {set_repository.declared()}, f"the README names another repository: {addresses}"
+
+
+def test_make_repository_retargets_a_fork_and_nothing_else(tmp_path):
+    for name in ("notebooks", "pyproject.toml", "README.md"):
+        (shutil.copytree if name == "notebooks" else shutil.copy)(ROOT / name, tmp_path / name)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    changed = set_repository.retarget("https://example.org/someone/a-fork", root=tmp_path)
+    assert len(changed) == len(set_repository.notebooks(tmp_path)) + 2
+    assert "https://example.org/someone/a-fork" in (tmp_path / "README.md").read_text()
+    assert set_repository.declared(ROOT) not in (tmp_path / "README.md").read_text()
+    assert set_repository.declared(tmp_path) == "https://example.org/someone/a-fork"
+    assert set_repository.disagreements(tmp_path) == []
+    (tmp_path / "notebooks" / "03_autoencoder.ipynb").write_bytes(before[tmp_path / "notebooks" / "03_autoencoder.ipynb"])
+    assert set_repository.disagreements(tmp_path) == [tmp_path / "notebooks" / "03_autoencoder.ipynb"]
+    set_repository.retarget(set_repository.declared(ROOT), root=tmp_path)     # back to the original address:
+    assert {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()} == before   # byte for byte as it was
+    with pytest.raises(ValueError, match="without a trailing slash"):
+        set_repository.retarget("https://example.org/someone/a-fork/", root=tmp_path)
 
 
 @pytest.fixture(scope="module")

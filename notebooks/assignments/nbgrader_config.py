@@ -1,5 +1,5 @@
 # nbgrader configuration for the VAE series. `make assignments` uses it to generate the student
-# notebooks in this folder; teachers copy it into their course directory (README, "For teachers").
+# notebooks in this folder; `make course` (course.py) copies it into a teacher's course folder (README, "For teachers").
 c = get_config()  # noqa: F821  (provided by nbgrader)
 
 c.CourseDirectory.course_id = "vae-notebooks"
