@@ -218,6 +218,16 @@ WRONG_SOLUTIONS = {
         ("the number right instead of the fraction", "(predicted == y_test).float().mean().item()",
          "(predicted == y_test).sum().item()"),
     ],
+    "iwae_bound": [
+        ("missing log K (the log of the sum, not of the mean)", "torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
+         "torch.logsumexp(log_w, dim=0)"),
+        ("the mean of the log-weights: the ELBO's estimate, not L_K", "torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
+         "log_w.mean(dim=0)"),
+        ("exponentiates directly: w underflows to 0 in float32", "torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
+         "torch.log(torch.exp(log_w).mean(dim=0))"),
+        ("over the batch axis instead of the K samples", "torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
+         "torch.logsumexp(log_w, dim=1) - math.log(log_w.shape[1])"),
+    ],
     "flow_forward": [
         ("the scale's sum, exp(s), for its log", "log_det = log_det + s.sum(-1)", "log_det = log_det + torch.exp(s).sum(-1)"),
         ("the inverse's sign", "log_det = log_det + s.sum(-1)", "log_det = log_det - s.sum(-1)"),
@@ -238,6 +248,12 @@ WRONG_SOLUTIONS = {
 # Correct solutions written another way, which the graders must accept: the "teacher" submission carries them in
 # place of the teacher's own (which the wrong submissions keep for the exercises they get right).
 CORRECT_VARIANTS = {
+    "iwae_bound": [
+        ("the largest log-weight subtracted by hand, then the mean of the weights",
+         "    return torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
+         """    largest = log_w.max(dim=0, keepdim=True).values
+    return (largest + torch.log(torch.exp(log_w - largest).mean(dim=0, keepdim=True))).squeeze(0)"""),
+    ],
     "train_vae": [
         ("a DataLoader with its own shuffling, torch's global generator seeded, the loss as a sum over the batch",
          """    generator = torch.Generator(device=x_train.device).manual_seed(seed)

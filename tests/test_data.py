@@ -72,3 +72,35 @@ def test_index_batches_cover_every_index_once(generator):
     assert [len(b) for b in batches] == [4, 4, 2]  # a short last batch, not dropped
     assert sorted(torch.cat(batches).tolist()) == list(range(10))
     assert [len(b) for b in index_batches(10, 4, generator, drop_last=True)] == [4, 4]
+
+
+@pytest.mark.notebooks("10")
+def test_load_digits_splits_are_disjoint_and_cover_scikit_learns_digits():
+    """The three splits of the 8x8 digits: 1,197 / 300 / 300 images in [0, 1], together every image once."""
+    import sklearn.datasets
+    parts = {split: vae_lib.load_digits(split) for split in ("train", "valid", "test")}
+    assert [len(x) for x, _ in parts.values()] == [1197, 300, 300]
+    images = torch.cat([x for x, _ in parts.values()])
+    assert images.shape == (1797, 64) and images.min() == 0 and images.max() == 1
+    whole = torch.as_tensor(sklearn.datasets.load_digits().data, dtype=torch.float32) / 16
+    as_rows = lambda t: sorted(map(tuple, t.tolist()))  # noqa: E731  (the same multiset of images)
+    assert as_rows(images) == as_rows(whole)
+    assert torch.equal(vae_lib.load_digits("valid")[0], parts["valid"][0]), "the split is fixed, not redrawn"
+    labels = torch.cat([y for _, y in parts.values()])
+    assert set(labels.unique().tolist()) == set(range(10))
+
+
+def test_load_digits_without_scikit_learn_says_what_to_install(monkeypatch):
+    import builtins
+    real_import = builtins.__import__
+
+    def no_sklearn(name, *args, **kwargs):
+        if name.startswith("sklearn"):
+            raise ImportError(f"No module named {name!r}")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_sklearn)
+    with pytest.raises(ImportError, match="pip install scikit-learn"):
+        vae_lib.load_digits("train")
+    with pytest.raises(ValueError, match="split must be one of"):
+        vae_lib.load_digits("validation")

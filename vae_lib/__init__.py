@@ -1,7 +1,7 @@
 """vae_lib: the small library that the VAE notebooks build, one job per module.
 
     paths          where data, checkpoints and figures live (environment variables, read when asked)
-    data           load_mnist (train, valid and test splits), binarize, index_batches, endless_batches
+    data           load_mnist (train, valid and test splits), load_digits (8x8, the same splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
                    bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
     devices        choose_device
@@ -27,7 +27,7 @@ import importlib.metadata
 from . import checkpoints, data, devices, discrete, distributions, evaluate, exercises, models, paths, plots, train, widgets
 from .checkpoints import CheckpointError, load_checkpoint, load_or_train, save_checkpoint
 from .devices import choose_device
-from .data import MissingDataError, binarize, endless_batches, index_batches, load_mnist
+from .data import MissingDataError, binarize, endless_batches, index_batches, load_digits, load_mnist
 from .discrete import VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform, quantize
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
                             kl_normal_std, kl_penalty, reparameterize)
@@ -40,7 +40,7 @@ from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_
 from .train import TrainingDiverged, fit, load_or_fit, seed_everything
 from .widgets import digit_style_explorer, latent_sliders
 
-__all__ = ["load_mnist", "binarize", "index_batches", "endless_batches", "MissingDataError",
+__all__ = ["load_mnist", "load_digits", "binarize", "index_batches", "endless_batches", "MissingDataError",
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
            "gaussian_log_likelihood",
            "ModelConfig", "ConvConfig", "ConditionalConfig", "FlowConfig", "VampPriorConfig",

@@ -1,4 +1,4 @@
-"""MNIST as whole tensors, dynamic binarization, and index batches.
+"""MNIST (and scikit-learn's 8x8 digits) as whole tensors, dynamic binarization, and index batches.
 
 MNIST is tiny (70,000 x 784 bytes), so we keep every image in one tensor on the
 training device and make a batch by indexing it. That is several times faster
@@ -101,6 +101,34 @@ def load_mnist(root=None, split="train", device=None):
     images = dataset.data[rows].flatten(1).to(torch.float32).div_(255)
     labels = dataset.targets[rows].to(torch.int64)
     return images.to(device), labels.to(device)
+
+
+DIGITS_SIZES = {"train": 1197, "valid": 300, "test": 300}  # scikit-learn's 1,797 images, in a fixed shuffled order
+
+
+def load_digits(split="train", device=None):
+    """Return ``(images, labels)`` of scikit-learn's 8x8 digits for one split: "train", "valid" or "test".
+
+    images: float32 tensor of shape (N, 64), intensities in [0, 1] (the files' 0..16 divided by 16);
+    labels: int64 tensor of shape (N,). The 1,797 images (UCI's optical digits, shipped inside the
+    scikit-learn wheel, so no download) are shuffled once with seed 0 and cut into 1,197 / 300 / 300
+    (``DIGITS_SIZES``). Small enough that a model trains to convergence in seconds on a CPU:
+    notebook 10 §3 compares training objectives there.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    try:
+        from sklearn.datasets import load_digits as sklearn_digits
+    except ImportError:
+        raise ImportError("load_digits needs scikit-learn, which ships the 8x8 digits inside its wheel: "
+                          "pip install scikit-learn (vae_lib's own install, pip install -e ., includes it)") from None
+    bunch = sklearn_digits()
+    order = torch.randperm(len(bunch.target), generator=torch.Generator().manual_seed(0))
+    images = torch.as_tensor(bunch.data, dtype=torch.float32)[order] / 16
+    labels = torch.as_tensor(bunch.target, dtype=torch.int64)[order]
+    start = {"train": 0, "valid": DIGITS_SIZES["train"], "test": DIGITS_SIZES["train"] + DIGITS_SIZES["valid"]}[split]
+    rows = slice(start, start + DIGITS_SIZES[split])
+    return images[rows].to(device), labels[rows].to(device)
 
 
 def binarize(images, generator=None):
