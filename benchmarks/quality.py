@@ -9,7 +9,10 @@ importance-weighted estimate of log p(x) with k = 500 samples per image, each
 with its standard error, and the training settings stored in each checkpoint:
 the recipes live in the notebooks only (chosen there on the validation split,
 with benchmarks/recipe_search.py), and this script reads them from the checkpoints.
-This is the one place where the series touches the test split.
+This is the one place where the series touches the test split, besides notebook 10's comparison of training
+objectives on scikit-learn's 8x8 digits, whose final test numbers it prints again from notebook 10's nine
+checkpoints (K = 1, 5, 50 samples in the bound, seeds 0-2): log p(x) with k = 5,000 on the 300 test digits, binarized
+as the notebook does, and each K's paired difference from K = 1 over the seeds.
 """
 
 import argparse
@@ -56,6 +59,29 @@ def main():
         print(f"{name:>9} {elbo.mean():9.2f} ± {se(elbo):4.2f} {log_lik.mean():9.2f} ± {se(log_lik):4.2f} "
               f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  {type(model).__name__}, "
               f"hidden={list(model.config.hidden)}, {model.config.activation}; {recipe}")
+
+    digits_comparison(device)
+
+
+def digits_comparison(device, samples=(1, 5, 50), seeds=(0, 1, 2)):
+    "Notebook 10 §3: test log p(x) of the VAEs trained on L_K on 8x8 digits, and the paired differences from K = 1."
+    x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
+                              torch.Generator(device=device).manual_seed(1))       # as notebook 10 binarizes it
+    values = {}
+    for K in samples:
+        for seed in seeds:
+            try:
+                model, _ = vae_lib.load_checkpoint(vae_lib.checkpoint_path(f"10_digits_k{K}_seed{seed}"), device=device)
+            except vae_lib.CheckpointError as error:
+                sys.exit(f"{error}\nRun notebook 10 first: it trains the nine digits models this part measures.")
+            log_lik = vae_lib.log_likelihood(model, x_test, k=5000, generator=torch.Generator(device=device).manual_seed(0))
+            values[K, seed] = log_lik.mean().item()
+    print(f"\n8x8 digits (notebook 10 §3), {len(x_test)} test images, k = 5,000; trained on L_K for 200 epochs")
+    for K in samples:
+        differences = torch.tensor([values[K, s] - values[samples[0], s] for s in seeds])
+        mean = sum(values[K, s] for s in seeds) / len(seeds)
+        print(f"K = {K:2d}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus K = {samples[0]}'s: "
+              f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
 
 
 if __name__ == "__main__":

@@ -138,8 +138,8 @@ def test_make_test_one_keeps_what_concerns_its_notebook():
 
 
 def test_make_test_one_of_a_notebook_without_exercises_grades_nothing():
-    files, _ = collected_by_test_one("10_strong_decoders_and_iwae")
-    assert "notebooks/10_strong_decoders_and_iwae.ipynb" in files and "tests/test_assignments.py" not in files, files
+    files, _ = collected_by_test_one("09_blog_post_revisited")
+    assert "notebooks/09_blog_post_revisited.ipynb" in files and "tests/test_assignments.py" not in files, files
 
 
 def test_every_notebook_declares_its_time_budget():
