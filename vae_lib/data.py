@@ -112,7 +112,7 @@ def load_digits(split="train", device=None):
     images: float32 tensor of shape (N, 64), intensities in [0, 1] (the files' 0..16 divided by 16);
     labels: int64 tensor of shape (N,). The 1,797 images (UCI's optical digits, shipped inside the
     scikit-learn wheel, so no download) are shuffled once with seed 0 and cut into 1,197 / 300 / 300
-    (``DIGITS_SIZES``). Small enough that a model trains to convergence in seconds on a CPU:
+    (``DIGITS_SIZES``). Small enough that a model trains near convergence in seconds on a CPU:
     notebook 10 §3 compares training objectives there.
     """
     if split not in SPLITS:
@@ -126,7 +126,7 @@ def load_digits(split="train", device=None):
     order = torch.randperm(len(bunch.target), generator=torch.Generator().manual_seed(0))
     images = torch.as_tensor(bunch.data, dtype=torch.float32)[order] / 16
     labels = torch.as_tensor(bunch.target, dtype=torch.int64)[order]
-    start = {"train": 0, "valid": DIGITS_SIZES["train"], "test": DIGITS_SIZES["train"] + DIGITS_SIZES["valid"]}[split]
+    start = sum(DIGITS_SIZES[earlier] for earlier in SPLITS[:SPLITS.index(split)])  # the splits in SPLITS' order
     rows = slice(start, start + DIGITS_SIZES[split])
     return images[rows].to(device), labels[rows].to(device)
 
