@@ -2,17 +2,17 @@
 
     .venv/bin/python benchmarks/quality.py            # or: make quality
 
-Loads the checkpoints notebooks 05 (2-D), 06 (16-D) and 11 (the 16-D model with a flow posterior, the 2-D
-model with a VampPrior, each continued from 06's and 05's) saved (run them first), binarizes all
+Loads the checkpoints notebooks 05 (2-D) and 06 (16-D) saved (run them first), binarizes all
 10,000 test images once with a fixed seed, and prints the test ELBO and the
 importance-weighted estimate of log p(x) with k = 500 samples per image, each
 with its standard error, and the training settings stored in each checkpoint:
 the recipes live in the notebooks only (chosen there on the validation split,
 with benchmarks/recipe_search.py), and this script reads them from the checkpoints.
-This is the one place where the series touches the test split, besides notebook 10's comparison of training
-objectives on scikit-learn's 8x8 digits, whose final test numbers it prints again from notebook 10's nine
-checkpoints (K = 1, 5, 50 samples in the bound, seeds 0-2): log p(x) with k = 5,000 on the 300 test digits, binarized
-as the notebook does, and each K's paired difference from K = 1 over the seeds.
+This is the one place where the series touches MNIST's test split. Notebooks 10 and 11 compare models on
+scikit-learn's 8x8 digits; this script prints their final test numbers again from their checkpoints (seeds 0-2):
+log p(x) with k = 5,000 on the 300 test digits, binarized as the notebooks do, and each model's paired difference
+from its control over the seeds. Notebook 10: K = 1, 5, 50 samples in the bound; notebook 11: a flow posterior
+against the Gaussian, and a mixture-of-Gaussians prior and the VampPrior against N(0, I).
 """
 
 import argparse
@@ -24,11 +24,14 @@ import torch
 
 import vae_lib
 
-CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d",          # what notebooks 05 and 06 save
-               # notebook 11: each model continued for 1,500 steps with a flow posterior or a VampPrior, and its
-               # control, the same model continued for the same steps unchanged
-               "16-D flow": "11_flow_vae_16d", "16-D cont": "11_vae_16d_continued",
-               "2-D Vamp": "11_vampprior_vae_2d", "2-D cont": "11_vae_2d_continued"}
+CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d"}          # what notebooks 05 and 06 save
+# The digits comparisons: {label: checkpoint name with {seed}}, the first of each the control. Notebook 11's
+# VampPrior and mixture use the number of components C that the notebook chose on validation (300 on 2026-12-06).
+DIGITS = {"notebook 10 §3, trained on L_K for 200 epochs": {f"K = {K}": f"10_digits_k{K}_seed{{seed}}" for K in (1, 5, 50)},
+          "notebook 11 §3, 200 epochs": {"Gaussian q": "11_digits_Gaussian_seed{seed}", "flow q": "11_digits_flow_seed{seed}"},
+          "notebook 11 §4, 200 epochs": {"N(0, I)": "11_digits_Gaussian_seed{seed}",
+                                          "mixture, C = 300": "11_digits_mixture300_seed{seed}",
+                                          "VampPrior, C = 300": "11_digits_VampPrior300_seed{seed}"}}
 
 
 def main():
@@ -46,7 +49,7 @@ def main():
         try:
             model, history = vae_lib.load_checkpoint(vae_lib.checkpoint_path(filename), device=device)
         except vae_lib.CheckpointError as error:
-            sys.exit(f"{error}\nRun notebooks 05, 06 and 11 first (make notebooks, or open them in "
+            sys.exit(f"{error}\nRun notebooks 05 and 06 first (make notebooks, or open them in "
                      f"JupyterLab): they train and save the models this script measures.")
         start = time.perf_counter()
         torch.manual_seed(0)
@@ -63,25 +66,27 @@ def main():
     digits_comparison(device)
 
 
-def digits_comparison(device, samples=(1, 5, 50), seeds=(0, 1, 2)):
-    "Notebook 10 §3: test log p(x) of the VAEs trained on L_K on 8x8 digits, and the paired differences from K = 1."
+def digits_comparison(device, seeds=(0, 1, 2)):
+    "Notebooks 10 §3 and 11 §3-4: test log p(x) of the models trained on 8x8 digits, and paired differences from the control."
     x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
-                              torch.Generator(device=device).manual_seed(1))       # as notebook 10 binarizes it
-    values = {}
-    for K in samples:
-        for seed in seeds:
-            try:
-                model, _ = vae_lib.load_checkpoint(vae_lib.checkpoint_path(f"10_digits_k{K}_seed{seed}"), device=device)
-            except vae_lib.CheckpointError as error:
-                sys.exit(f"{error}\nRun notebook 10 first: it trains the nine digits models this part measures.")
-            log_lik = vae_lib.log_likelihood(model, x_test, k=5000, generator=torch.Generator(device=device).manual_seed(0))
-            values[K, seed] = log_lik.mean().item()
-    print(f"\n8x8 digits (notebook 10 §3), {len(x_test)} test images, k = 5,000; trained on L_K for 200 epochs")
-    for K in samples:
-        differences = torch.tensor([values[K, s] - values[samples[0], s] for s in seeds])
-        mean = sum(values[K, s] for s in seeds) / len(seeds)
-        print(f"K = {K:2d}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus K = {samples[0]}'s: "
-              f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
+                              torch.Generator(device=device).manual_seed(1))       # as notebooks 10 and 11 binarize it
+    for title, models in DIGITS.items():
+        values = {}
+        for label, name in models.items():
+            for seed in seeds:
+                try:
+                    model, _ = vae_lib.load_checkpoint(vae_lib.checkpoint_path(name.format(seed=seed)), device=device)
+                except vae_lib.CheckpointError as error:
+                    sys.exit(f"{error}\nRun notebooks 10 and 11 first: they train the digits models this part measures.")
+                log_lik = vae_lib.log_likelihood(model, x_test, k=5000, generator=torch.Generator(device=device).manual_seed(0))
+                values[label, seed] = log_lik.mean().item()
+        control = next(iter(models))
+        print(f"\n8x8 digits ({title}), {len(x_test)} test images, k = 5,000")
+        for label in models:
+            differences = torch.tensor([values[label, s] - values[control, s] for s in seeds])
+            mean = sum(values[label, s] for s in seeds) / len(seeds)
+            print(f"{label:>18}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus {control}'s: "
+                  f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
 
 
 if __name__ == "__main__":

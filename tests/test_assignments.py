@@ -228,6 +228,17 @@ WRONG_SOLUTIONS = {
         ("over the batch axis instead of the K samples", "torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",
          "torch.logsumexp(log_w, dim=1) - math.log(log_w.shape[1])"),
     ],
+    "log_mixture_density": [
+        ("missing log C (the log of the sum, not of the mean)", "return torch.logsumexp(log_each, dim=-1) - math.log(len(means))",
+         "return torch.logsumexp(log_each, dim=-1)"),
+        ("the mean of the components' log densities, not the log of their mean",
+         "return torch.logsumexp(log_each, dim=-1) - math.log(len(means))", "return log_each.mean(dim=-1)"),
+        ("exponentiates directly: every density underflows to 0 in float32 far from the means",
+         "return torch.logsumexp(log_each, dim=-1) - math.log(len(means))",
+         "return torch.log(torch.exp(log_each).mean(dim=-1))"),
+        ("exp(logvars) taken for a standard deviation",
+         "(z.unsqueeze(-2) - means) ** 2 / logvars.exp()", "(z.unsqueeze(-2) - means) ** 2 / logvars.exp() ** 2"),
+    ],
     "flow_forward": [
         ("the scale's sum, exp(s), for its log", "log_det = log_det + s.sum(-1)", "log_det = log_det + torch.exp(s).sum(-1)"),
         ("the inverse's sign", "log_det = log_det + s.sum(-1)", "log_det = log_det - s.sum(-1)"),
@@ -248,6 +259,16 @@ WRONG_SOLUTIONS = {
 # Correct solutions written another way, which the graders must accept: the "teacher" submission carries them in
 # place of the teacher's own (which the wrong submissions keep for the exercises they get right).
 CORRECT_VARIANTS = {
+    "log_mixture_density": [
+        ("one component at a time, with the library's Gaussian density, accumulated by logaddexp",
+         """    log_each = -0.5 * (math.log(2 * math.pi) + logvars + (z.unsqueeze(-2) - means) ** 2 / logvars.exp()).sum(-1)
+    return torch.logsumexp(log_each, dim=-1) - math.log(len(means))""",
+         """    total = None
+    for mean, logvar in zip(means, logvars):
+        log_c = vae_lib.gaussian_log_likelihood(z, mean, logvar)
+        total = log_c if total is None else torch.logaddexp(total, log_c)
+    return total - math.log(means.shape[0])"""),
+    ],
     "iwae_bound": [
         ("the largest log-weight subtracted by hand, then the mean of the weights",
          "    return torch.logsumexp(log_w, dim=0) - math.log(len(log_w))",

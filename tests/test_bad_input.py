@@ -25,7 +25,7 @@ import torch
 
 import vae_lib
 from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowConfig, FlowVAE, MissingDataError,
-                     ModelConfig, VampPriorVAE, VectorQuantizer, active_units, binarize, digit_style_explorer,
+                     MixturePriorVAE, ModelConfig, VampPriorVAE, VectorQuantizer, active_units, binarize, digit_style_explorer,
                      gumbel_softmax, checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
 from vae_lib.data import MNIST_FILES
@@ -199,6 +199,10 @@ CASES = [
          "pass VAE a ModelConfig"),
     Case("models", "a VampPrior with no pseudo-inputs", lambda _: VampPriorVAE(pseudo_inputs=0), ValueError,
          "pass e.g. pseudo_inputs=100"),
+    Case("models", "a mixture prior with no components", lambda _: MixturePriorVAE(components=0), ValueError,
+         "pass e.g. components=50"),
+    Case("models", "mixture components asked of a plain VAE", lambda _: VAE(components=10), TypeError,
+         "a setting of MixturePriorVAE"),
     Case("models", "VampPrior pseudo-inputs 100 pixels wide",
          lambda _: VampPriorVAE(pseudo_inputs=3).set_pseudo_inputs(torch.rand(3, 100)), ValueError,
          "size 784 in its last dimension"),

@@ -87,7 +87,48 @@ def test_vampprior_log_density_is_the_mixture_of_the_encoders_posteriors():
     assert torch.allclose(samples.mean(0), mixture.mean, atol=0.05)
 
 
-@pytest.mark.parametrize("model_class", [vae_lib.FlowVAE, vae_lib.VampPriorVAE])
+def test_the_mixture_density_is_torch_distributions_mixture_in_float64_and_stays_finite_far_away():
+    g = torch.Generator().manual_seed(0)
+    means, logvars = torch.randn(9, 4, generator=g, dtype=torch.float64), torch.randn(9, 4, generator=g, dtype=torch.float64)
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=torch.zeros(9, dtype=torch.float64)),
+        torch.distributions.Independent(torch.distributions.Normal(means, torch.exp(0.5 * logvars)), 1))
+    z = 3 * torch.randn(5, 6, 4, generator=g, dtype=torch.float64)
+    assert torch.allclose(vae_lib.log_gaussian_mixture(z, means, logvars), mixture.log_prob(z), atol=1e-10)
+    far = torch.full((2, 4), 40.0)                        # every density below e^-700: float32 must stay in log space
+    got = vae_lib.log_gaussian_mixture(far, means.float(), logvars.float())
+    assert torch.isfinite(got).all() and torch.allclose(got.double(), mixture.log_prob(far.double()), rtol=1e-5)
+
+
+def test_the_mixture_prior_is_its_components_mixture_and_samples_from_it():
+    torch.manual_seed(0)
+    model = vae_lib.MixturePriorVAE(latent_dim=3, hidden=(16,), components=5)
+    with torch.no_grad():
+        model.prior_means.normal_(0, 2)
+        model.prior_logvars.uniform_(-1, 0.5)
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=torch.zeros(5)),
+        torch.distributions.Independent(torch.distributions.Normal(model.prior_means, torch.exp(0.5 * model.prior_logvars)), 1))
+    z = torch.randn(4, 6, 3)
+    assert torch.allclose(model.log_prior(z), mixture.log_prob(z), atol=1e-5)
+    samples = model.sample_prior(40000, torch.Generator().manual_seed(0))
+    assert torch.allclose(samples.mean(0), mixture.mean, atol=0.05)
+    assert torch.allclose(samples.var(0), mixture.variance, rtol=0.05)
+
+
+def test_a_model_with_a_learned_prior_starts_with_the_vaes_encoder_and_decoder():
+    """Notebook 11 compares priors from the same start: the prior's parameters are made after the networks."""
+    torch.manual_seed(3)
+    vae = vae_lib.VAE(latent_dim=3, hidden=(16,))
+    for model_class, setting in ((vae_lib.MixturePriorVAE, "components"), (vae_lib.VampPriorVAE, "pseudo_inputs"),
+                                 (vae_lib.FlowVAE, "flow_layers")):
+        torch.manual_seed(3)
+        other = model_class(latent_dim=3, hidden=(16,), **{setting: 4})
+        for name, tensor in vae.state_dict().items():
+            assert torch.equal(other.state_dict()[name], tensor), (model_class.__name__, name)
+
+
+@pytest.mark.parametrize("model_class", [vae_lib.FlowVAE, vae_lib.VampPriorVAE, vae_lib.MixturePriorVAE])
 def test_the_new_models_train_evaluate_and_round_trip_through_a_checkpoint(model_class, tmp_path):
     torch.manual_seed(0)
     model = model_class(latent_dim=2, hidden=(32,))

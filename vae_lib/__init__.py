@@ -3,10 +3,10 @@
     paths          where data, checkpoints and figures live (environment variables, read when asked)
     data           load_mnist (train, valid and test splits), load_digits (8x8, the same splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
-                   bernoulli_log_likelihood, gaussian_log_likelihood, kl_penalty (bare math)
+                   bernoulli_log_likelihood, gaussian_log_likelihood, log_gaussian_mixture, kl_penalty (bare math)
     devices        choose_device
     models         ModelConfig (and each model's own Config), Autoencoder, VAE, ConvVAE, ConditionalVAE,
-                   FlowVAE, VampPriorVAE, ELBO; models.MODELS and models.register, the registry of models
+                   FlowVAE, MixturePriorVAE, VampPriorVAE, ELBO; models.MODELS and models.register, the registry of models
                    that checkpoints rebuild from
     checkpoints    save_checkpoint, load_checkpoint, load_or_train
     train          fit (the training loop), load_or_fit, seed_everything
@@ -30,10 +30,10 @@ from .devices import choose_device
 from .data import MissingDataError, binarize, endless_batches, index_batches, load_digits, load_mnist
 from .discrete import VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform, quantize
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
-                            kl_normal_std, kl_penalty, reparameterize)
+                            kl_normal_std, kl_penalty, log_gaussian_mixture, reparameterize)
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
 from .models import (ELBO, VAE, Autoencoder, ConditionalConfig, ConditionalVAE, ConvConfig, ConvVAE, FlowConfig,
-                     FlowVAE, ModelConfig, VampPriorConfig, VampPriorVAE)
+                     FlowVAE, MixturePriorConfig, MixturePriorVAE, ModelConfig, VampPriorConfig, VampPriorVAE)
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)
@@ -42,9 +42,9 @@ from .widgets import digit_style_explorer, latent_sliders
 
 __all__ = ["load_mnist", "load_digits", "binarize", "index_batches", "endless_batches", "MissingDataError",
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
-           "gaussian_log_likelihood",
-           "ModelConfig", "ConvConfig", "ConditionalConfig", "FlowConfig", "VampPriorConfig",
-           "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "VampPriorVAE", "ELBO",
+           "gaussian_log_likelihood", "log_gaussian_mixture",
+           "ModelConfig", "ConvConfig", "ConditionalConfig", "FlowConfig", "MixturePriorConfig", "VampPriorConfig",
+           "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "MixturePriorVAE", "VampPriorVAE", "ELBO",
            "quantize", "VectorQuantizer", "codebook_usage", "gumbel_softmax", "kl_categorical_uniform",
            "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
            "fit", "choose_device", "seed_everything", "TrainingDiverged",

@@ -5,6 +5,7 @@
     ConvVAE:        the VAE with strided convolutions in, transposed convolutions out
     ConditionalVAE: the VAE with a class label y joined to both networks' inputs
     FlowVAE:      the VAE whose q(z|x) is the Gaussian followed by autoregressive flow layers
+    MixturePriorVAE: the VAE whose prior is learned, p(z) = mean_c N(z; m_c, diag s_c^2) with free m_c, s_c
     VampPriorVAE: the VAE whose prior is learned, p(z) = mean_k q(z|u_k) over pseudo-inputs u_k
 
 Every model decodes to *logits* of a Bernoulli per pixel (or, for a VAE with
@@ -31,8 +32,8 @@ import torch
 from torch import nn
 
 from . import _arguments
-from .distributions import (LOG_2PI, bernoulli_log_likelihood, gaussian_log_likelihood,
-                            kl_normal_std, reparameterize)
+from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal_std,
+                            log_gaussian_mixture, reparameterize)
 
 
 # By name, so a checkpoint's configuration stays plain data. SiLU (x * sigmoid(x)) is
@@ -117,6 +118,18 @@ class VampPriorConfig(ModelConfig):
         super().__post_init__()
         _arguments.number("pseudo_inputs", self.pseudo_inputs, minimum=1, integer=True,
                           remedy="pass e.g. pseudo_inputs=100; for the N(0, I) prior use VAE")
+
+
+@dataclass(frozen=True)
+class MixturePriorConfig(ModelConfig):
+    """MixturePriorVAE's settings: ModelConfig's, and components, the number C of Gaussians in its learned prior
+    (at least 1). Taught in notebook 11 §4."""
+    components: int = 50
+
+    def __post_init__(self):
+        super().__post_init__()
+        _arguments.number("components", self.components, minimum=1, integer=True,
+                          remedy="pass e.g. components=50; for the N(0, I) prior use VAE")
 
 
 @dataclass(frozen=True)
@@ -550,9 +563,7 @@ class VampPriorVAE(VAE):
 
     def log_prior(self, z):
         """log p(z) = logsumexp_k log N(z; mu_k, diag exp(logvar_k)) - log K, per row of z (..., d)."""
-        mu, logvar = self.prior_components()
-        log_each = -0.5 * (LOG_2PI + logvar + (z.unsqueeze(-2) - mu) ** 2 / logvar.exp()).sum(-1)   # (..., K)
-        return torch.logsumexp(log_each, dim=-1) - math.log(len(mu))
+        return log_gaussian_mixture(z, *self.prior_components())
 
     def sample_prior(self, n, generator=None):
         """n codes z ~ p(z): a pseudo-input k uniformly at random, then z ~ q(z|u_k)."""
@@ -560,6 +571,41 @@ class VampPriorVAE(VAE):
         pick = torch.randint(len(mu), (n,), generator=generator, device=mu.device)
         eps = torch.randn(n, self.latent_dim, generator=generator, device=mu.device)
         return mu[pick] + torch.exp(0.5 * logvar[pick]) * eps
+
+    def elbo(self, x, y=None, *, beta=1.0):
+        """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
+        return one_sample_elbo(self, x, y, beta=beta)
+
+
+@register
+class MixturePriorVAE(VAE):
+    """The VAE with a learned mixture-of-Gaussians prior: C components with free means and log-variances, equal weights,
+
+        p(z) = (1/C) sum_c N(z; m_c, diag exp(v_c)),    log p(z) = logsumexp_c log N(z; m_c, diag exp(v_c)) - log C.
+
+    The VampPrior's control: the same mixture, but its components are parameters of their own rather than the
+    encoder's posteriors at pseudo-inputs (Tomczak & Welling, 2018, compare the two). The means start at draws from
+    N(0, I) and the log-variances at 0. ``MixturePriorVAE(latent_dim=8, components=50, ...)``. The KL is estimated
+    from the sample (``one_sample_elbo``). Taught in notebook 11 §4.
+    """
+
+    Config = MixturePriorConfig
+
+    def __init__(self, config=None, **settings):
+        super().__init__(config, **settings)
+        c = self.config
+        self.prior_means = nn.Parameter(torch.randn(c.components, c.latent_dim))
+        self.prior_logvars = nn.Parameter(torch.zeros(c.components, c.latent_dim))
+
+    def log_prior(self, z):
+        """log p(z) = logsumexp_c log N(z; m_c, diag exp(v_c)) - log C, per row of z (..., d)."""
+        return log_gaussian_mixture(z, self.prior_means, self.prior_logvars)
+
+    def sample_prior(self, n, generator=None):
+        """n codes z ~ p(z): a component c uniformly at random, then z ~ N(m_c, diag exp(v_c))."""
+        pick = torch.randint(len(self.prior_means), (n,), generator=generator, device=self.prior_means.device)
+        eps = torch.randn(n, self.latent_dim, generator=generator, device=self.prior_means.device)
+        return self.prior_means[pick] + torch.exp(0.5 * self.prior_logvars[pick]) * eps
 
     def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
