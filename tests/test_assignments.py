@@ -9,7 +9,8 @@ see catches the most common mistake of each exercise.
 
 How it runs, cheaply (tests/README.md has the measured times):
 - every submission ends at its notebook's last graded cell: nbgrader runs cells top to bottom, so no later cell
-  can change a grade (nbval runs the teacher's notebooks whole);
+  can change a grade (nbval runs the teacher's notebooks whole); and it leaves out the experiments tagged
+  "not-needed-for-grading" before an exercise, which no graded cell uses;
 - the models the notebooks train come from the shared checkpoint cache that nbval filled (conftest.py), so a
   submission trains only what the student's own code trains (Exercise 9's loop);
 - the submissions are graded by two nbgrader processes at once, in two copies of the course, one thread each.
@@ -31,6 +32,7 @@ import series
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENTS = ROOT / "notebooks" / "assignments"
 STUDENT_NOTEBOOKS = sorted(ASSIGNMENTS.glob("[0-9][0-9]_*.ipynb"))
+TEACHER_NOTEBOOKS = [ROOT / "notebooks" / p.name for p in STUDENT_NOTEBOOKS]
 BIN = Path(sys.executable).parent
 # nbgrader calls alembic from the venv; figures from student runs must not land in the repo's figures/.
 ENV = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
@@ -254,11 +256,24 @@ WRONG_SOLUTIONS = {
         ("the largest dot product instead of the nearest code", "distances = (z_e.unsqueeze(-2) - codebook).pow(2).sum(-1)",
          "distances = -(z_e.unsqueeze(-2) * codebook).sum(-1)"),
     ],
+    "log_concrete_density": [
+        ("the density of log y, not of y: the Jacobian's -log y_k left out",
+         "(log_alpha - (temperature + 1) * log_y).sum(-1)", "(log_alpha - temperature * log_y).sum(-1)"),
+        ("log (K-1)! left out", "return (math.lgamma(K) + (K - 1) * math.log(temperature)",
+         "return ((K - 1) * math.log(temperature)"),
+        ("K log(temperature) for (K-1) log(temperature)", "(K - 1) * math.log(temperature)", "K * math.log(temperature)"),
+        ("the normalizer's log-sum-exp taken once, not K times", "- K * torch.logsumexp(log_alpha - temperature * log_y, dim=-1))",
+         "- torch.logsumexp(log_alpha - temperature * log_y, dim=-1))"),
+    ],
 }
 
 # Correct solutions written another way, which the graders must accept: the "teacher" submission carries them in
 # place of the teacher's own (which the wrong submissions keep for the exercises they get right).
 CORRECT_VARIANTS = {
+    "log_concrete_density": [
+        ("the logits used as log a without normalizing: the density is unchanged when every logit moves by the "
+         "same constant", "    log_alpha = torch.log_softmax(logits, dim=-1)", "    log_alpha = logits"),
+    ],
     "log_mixture_density": [
         ("one component at a time, with the library's Gaussian density, accumulated by logaddexp",
          """    log_each = -0.5 * (math.log(2 * math.pi) + logvars + (z.unsqueeze(-2) - means) ** 2 / logvars.exp()).sum(-1)
@@ -374,12 +389,34 @@ def failing_line(cell):
     return None
 
 
+# A code cell tagged so (an experiment before an exercise: notebook 10's PixelCNN runs, 11's flow and prior
+# comparisons) defines nothing that a graded cell uses. The round trip drops it; a teacher's autograde runs it.
+NOT_NEEDED_FOR_GRADING = "not-needed-for-grading"
+
+
+def graded(cell):
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade")
+
+
 def end_at_last_graded_cell(notebook_path):
-    """Drop the cells after the last graded one: they run after every grade is decided, so cannot change one."""
+    """Drop the cells after the last graded one (they run after every grade is decided, so cannot change one) and
+    the cells tagged NOT_NEEDED_FOR_GRADING. Were a graded cell to need one, the teacher's solutions would lose
+    points: test_teacher_solutions_get_full_marks."""
     notebook = nbformat.read(notebook_path, 4)
-    last = max(i for i, c in enumerate(notebook.cells) if c.get("metadata", {}).get("nbgrader", {}).get("grade"))
-    notebook.cells = notebook.cells[:last + 1]
+    last = max(i for i, c in enumerate(notebook.cells) if graded(c))
+    notebook.cells = [c for c in notebook.cells[:last + 1] if NOT_NEEDED_FOR_GRADING not in c.metadata.get("tags", [])]
     nbformat.write(notebook, notebook_path)
+
+
+@pytest.mark.parametrize("path", TEACHER_NOTEBOOKS, ids=lambda p: p.stem)
+def test_cells_skipped_by_the_round_trip_are_ungraded_code_before_an_exercise(path):
+    notebook = nbformat.read(path, 4)
+    tagged = [i for i, c in enumerate(notebook.cells) if NOT_NEEDED_FOR_GRADING in c.metadata.get("tags", [])]
+    graded_cells = [i for i, c in enumerate(notebook.cells) if graded(c)]
+    for i in tagged:
+        cell = notebook.cells[i]
+        assert cell.cell_type == "code" and "nbgrader" not in cell.metadata, f"cell {i} is an exercise's cell"
+        assert graded_cells and i < max(graded_cells), f"cell {i} comes after the last graded cell: untag it"
 
 
 # Two nbgrader processes grade at once, each in its own copy of the course (one gradebook each), three

@@ -26,7 +26,7 @@ def quantize(z_e, codebook):
 
     The nearest code has no useful gradient (argmin is piecewise constant), so the forward value is z_q and the
     backward pass copies the decoder's gradient to z_e unchanged, the straight-through estimator:
-    z_q = z_e + (e_k - z_e).detach(). Taught in notebook 12 §1 (exercise 16).
+    z_q = z_e + (e_k - z_e).detach(). Taught in notebook 12 §1 (Exercise 18).
     """
     distances = (z_e.pow(2).sum(-1, keepdim=True) - 2 * z_e @ codebook.T + codebook.pow(2).sum(-1))   # (..., K)
     indices = distances.argmin(-1)
@@ -47,7 +47,7 @@ class VectorQuantizer(nn.Module):
     The loss of a VQ-VAE is -log p(x | z_q) + ||sg[z_e] - e||^2 + commitment * ||z_e - sg[e]||^2 (sg: stop
     gradient), summed over positions: the first term trains encoder and decoder (through the straight-through
     copy), the second only the codebook, the third only the encoder. Starts with codes uniform in
-    [-1/K, 1/K], a common choice in PyTorch implementations. Taught in notebook 12 §1-3.
+    [-1/K, 1/K], a common choice in PyTorch implementations. Taught in notebook 12 §1-2.
     """
 
     def __init__(self, num_codes, code_dim):
@@ -73,7 +73,7 @@ class VectorQuantizer(nn.Module):
     @torch.no_grad()
     def restart_dead_codes(self, z_e, indices, generator=None):
         """Move every code that no position of ``indices`` chose onto a randomly drawn row of z_e (..., code_dim),
-        so that it is next to data and can be picked again. Returns how many were moved. Notebook 12 §3."""
+        so that it is next to data and can be picked again. Returns how many were moved. Notebook 12 §2."""
         rows = z_e.reshape(-1, self.code_dim)
         dead = torch.bincount(indices.flatten(), minlength=self.num_codes) == 0
         pick = torch.randint(len(rows), (int(dead.sum()),), generator=generator, device=rows.device)
@@ -97,7 +97,7 @@ def gumbel_softmax(logits, temperature, generator=None):
 
     As temperature -> 0, y tends to the one-hot vector of argmax_k (logits_k + g_k), which is an exact sample of
     Categorical(softmax(logits)) (the Gumbel-max trick); at any temperature > 0, y is a differentiable function of
-    the logits, so gradients pass by reparameterization, at the price of a bias. Taught in notebook 12 §4.
+    the logits, so gradients pass by reparameterization, at the price of a bias. Taught in notebook 12 §3.
     """
     _arguments.number("temperature", temperature)
     if temperature <= 0:
@@ -111,7 +111,7 @@ def gumbel_softmax(logits, temperature, generator=None):
 
 def kl_categorical_uniform(logits):
     """KL(Categorical(softmax(logits)) || uniform over K) = sum_k q_k (log q_k + log K), summed over every axis
-    but the first (one value per example). Taught in notebook 12 §4."""
+    but the first (one value per example). Taught in notebook 12 §3-4."""
     log_q = torch.log_softmax(logits, dim=-1)
     kl = (log_q.exp() * (log_q + math.log(logits.shape[-1]))).sum(-1)
     return kl.reshape(len(kl), -1).sum(-1)
