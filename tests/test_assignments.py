@@ -439,6 +439,8 @@ def graded_course(tmp_path_factory, round_trip_notebooks):
     if series.cache_by_notebook():
         env["VAE_CHECKPOINT_DIR"] = str(series.union_cache(round_trip_notebooks))
     shutil.copy(ASSIGNMENTS / "nbgrader_config.py", course)
+    with open(course / "nbgrader_config.py", "a") as config:   # two graders at once on two cores: a kernel may start slowly
+        config.write("\nc.ExecutePreprocessor.startup_timeout = 300\n")
     (course / "source" / "vae").mkdir(parents=True)
     for name in round_trip_notebooks:
         shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", course / "source" / "vae")
