@@ -390,7 +390,8 @@ def failing_line(cell):
 
 
 # A code cell tagged so (an experiment before an exercise: notebook 10's PixelCNN runs, 11's flow and prior
-# comparisons) defines nothing that a graded cell uses. The round trip drops it; a teacher's autograde runs it.
+# comparisons, 12's VQ-VAE runs) defines nothing that a graded cell uses. The round trip drops it; a teacher's
+# autograde runs it.
 NOT_NEEDED_FOR_GRADING = "not-needed-for-grading"
 
 
