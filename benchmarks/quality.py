@@ -12,7 +12,8 @@ This is the one place where the series touches MNIST's test split. Notebooks 10 
 scikit-learn's 8x8 digits; this script prints their final test numbers again from their checkpoints (seeds 0-2):
 log p(x) with k = 5,000 on the 300 test digits, binarized as the notebooks do, and each model's paired difference
 from its control over the seeds. Notebook 10: K = 1, 5, 50 samples in the bound; notebook 11: a flow posterior
-against the Gaussian, and a mixture-of-Gaussians prior and the VampPrior against N(0, I).
+against the Gaussian, and a mixture-of-Gaussians prior and the VampPrior against N(0, I); notebook 13: a two-level
+VAE (collapsed, and with the free bits the notebook chose on validation) against one level.
 """
 
 import argparse
@@ -26,12 +27,16 @@ import vae_lib
 
 CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d"}          # what notebooks 05 and 06 save
 # The digits comparisons: {label: checkpoint name with {seed}}, the first of each the control. Notebook 11's
-# VampPrior and mixture use the number of components C that the notebook chose on validation (300 on 2026-12-06).
+# VampPrior and mixture use the number of components C that the notebook chose on validation (300 on 2026-12-06);
+# notebook 13's free-bits model is the candidate it chose, found again from the checkpoints' validation histories.
 DIGITS = {"notebook 10 §3, trained on L_K for 200 epochs": {f"K = {K}": f"10_digits_k{K}_seed{{seed}}" for K in (1, 5, 50)},
           "notebook 11 §3, 200 epochs": {"Gaussian q": "11_digits_Gaussian_seed{seed}", "flow q": "11_digits_flow_seed{seed}"},
           "notebook 11 §4, 200 epochs": {"N(0, I)": "11_digits_Gaussian_seed{seed}",
                                           "mixture, C = 300": "11_digits_mixture300_seed{seed}",
-                                          "VampPrior, C = 300": "11_digits_VampPrior300_seed{seed}"}}
+                                          "VampPrior, C = 300": "11_digits_VampPrior300_seed{seed}"},
+          "notebook 13 §2, 200 epochs": {"one level": "13_one_level_seed{seed}", "two levels": "13_two_levels_seed{seed}",
+                                         "two levels, free bits": "13_two_levels_free_bits_{free_bits}_seed{seed}"}}
+FREE_BITS = {"05": 0.5, "10": 1.0}   # notebook 13's candidates, by their checkpoint names; it chose one on validation
 
 
 def main():
@@ -71,6 +76,9 @@ def digits_comparison(device, seeds=(0, 1, 2)):
     x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
                               torch.Generator(device=device).manual_seed(1))       # as notebooks 10 and 11 binarize it
     for title, models in DIGITS.items():
+        if title.startswith("notebook 13"):
+            models = {**models, "two levels, free bits": models["two levels, free bits"].replace(
+                "{free_bits}", chosen_free_bits(device, seeds))}
         values = {}
         for label, name in models.items():
             for seed in seeds:
@@ -87,6 +95,20 @@ def digits_comparison(device, seeds=(0, 1, 2)):
             mean = sum(values[label, s] for s in seeds) / len(seeds)
             print(f"{label:>18}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus {control}'s: "
                   f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
+
+
+def chosen_free_bits(device, seeds):
+    "The free bits notebook 13 chose: the candidate with the higher mean validation log p(x) at its last epoch."
+    def valid(tag):
+        histories = []
+        for seed in seeds:
+            try:
+                histories.append(vae_lib.load_checkpoint(vae_lib.checkpoint_path(
+                    f"13_two_levels_free_bits_{tag}_seed{seed}"), device=device)[1])
+            except vae_lib.CheckpointError as error:
+                sys.exit(f"{error}\nRun notebook 13 first: it trains the two-level models this part measures.")
+        return sum(h["valid"][-1] for h in histories) / len(histories)
+    return max(FREE_BITS, key=valid)
 
 
 if __name__ == "__main__":

@@ -265,11 +265,31 @@ WRONG_SOLUTIONS = {
         ("the normalizer's log-sum-exp taken once, not K times", "- K * torch.logsumexp(log_alpha - temperature * log_y, dim=-1))",
          "- torch.logsumexp(log_alpha - temperature * log_y, dim=-1))"),
     ],
+    "diffuse": [
+        ("sigmoid(log_snr) taken for alpha_t, where it is alpha_t^2",
+         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(log_snr) * z0 + torch.sigmoid(-log_snr) * noise"),
+        ("alpha_t and sigma_t swapped", "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(-log_snr).sqrt() * z0 + torch.sigmoid(log_snr).sqrt() * noise"),
+        ("sigma_t = 1 - alpha_t: the variance is not preserved",
+         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(log_snr).sqrt() * z0 + (1 - torch.sigmoid(log_snr).sqrt()) * noise"),
+        ("variance exploding, z0 + exp(-log_snr / 2) noise, not the variance-preserving q asked for",
+         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return z0 + torch.exp(-0.5 * log_snr) * noise"),
+    ],
 }
 
 # Correct solutions written another way, which the graders must accept: the "teacher" submission carries them in
 # place of the teacher's own (which the wrong submissions keep for the exercises they get right).
 CORRECT_VARIANTS = {
+    "diffuse": [
+        ("alpha_t^2 = snr / (1 + snr) written out from the SNR, and sigma_t = sqrt(1 - alpha_t^2)",
+         "    return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
+         """    snr = torch.exp(torch.as_tensor(log_snr, dtype=z0.dtype))
+    alpha = torch.sqrt(snr / (1 + snr))
+    return alpha * z0 + torch.sqrt(1 - alpha**2) * noise"""),
+    ],
     "log_concrete_density": [
         ("the logits used as log a without normalizing: the density is unchanged when every logit moves by the "
          "same constant", "    log_alpha = torch.log_softmax(logits, dim=-1)", "    log_alpha = logits"),

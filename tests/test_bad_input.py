@@ -24,7 +24,8 @@ import pytest
 import torch
 
 import vae_lib
-from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, FlowConfig, FlowVAE, MissingDataError,
+from vae_lib import (VAE, Autoencoder, CheckpointError, ConditionalVAE, ConvVAE, DiffusionPrior, FlowConfig, FlowVAE,
+                     HierarchicalVAE, MissingDataError,
                      MixturePriorVAE, ModelConfig, VampPriorVAE, VectorQuantizer, active_units, binarize, digit_style_explorer,
                      gumbel_softmax, checkpoint_path, evaluate_elbo, fit, fraction_far_from_codes, index_batches, latent_sliders,
                      load_checkpoint, load_mnist, log_likelihood, save_checkpoint)
@@ -201,6 +202,18 @@ CASES = [
          "pass e.g. pseudo_inputs=100"),
     Case("models", "a mixture prior with no components", lambda _: MixturePriorVAE(components=0), ValueError,
          "pass e.g. components=50"),
+    Case("models", "a hierarchical VAE with no levels", lambda _: HierarchicalVAE(levels=()), ValueError,
+         "pass e.g. levels=(8, 4)"),
+    Case("models", "a top level wider than the bottom one", lambda _: HierarchicalVAE(levels=(4, 8)), ValueError,
+         "no wider than the level below it"),
+    Case("models", "a hierarchy's latent_dim at odds with its levels",
+         lambda _: HierarchicalVAE(levels=(8, 4), latent_dim=10), ValueError, "pass levels only"),
+    Case("models", "a diffusion prior of width 0", lambda _: DiffusionPrior(dim=0), ValueError,
+         "pass the width of the codes"),
+    Case("models", "codes 8 wide for a diffusion prior of 16",
+         lambda _: DiffusionPrior(dim=16).log_prob_bound(torch.randn(5, 8)), ValueError, "DiffusionPrior(dim=8)"),
+    Case("models", "codes with a NaN for a diffusion prior",
+         lambda _: DiffusionPrior(dim=2).loss(with_value(torch.randn(3, 2), float("nan"))), ValueError, "NaN"),
     Case("models", "mixture components asked of a plain VAE", lambda _: VAE(components=10), TypeError,
          "a setting of MixturePriorVAE"),
     Case("models", "VampPrior pseudo-inputs 100 pixels wide",

@@ -47,6 +47,7 @@ def test_the_notebooks_that_load_models_are_read_off_their_code():
     assert series.loads_models_of("11_flows_and_learned_priors") == []
     assert series.loads_models_of("latent_explorer") == ["05_train_and_explore", "08_conv_and_conditional"]
     assert series.loads_models_of("01_elbo") == []
+    assert series.loads_models_of("13_hierarchies_and_diffusion") == ["06_evaluating_vaes"]
 
 
 def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_load_its_models(copy_of_the_code):
@@ -62,8 +63,8 @@ def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_l
     assert keys(root) == before, "prose and stored outputs do not change a trained model"
 
     edit_notebook(root, "05_train_and_explore", lambda cells: first_code_cell(cells)["source"].insert(0, "SEED = 1\n"))
-    assert changed(before, keys(root)) == {"05_train_and_explore", "06_evaluating_vaes",
-                                           "latent_explorer"}, "05 and the notebooks that load 05's models, alone"
+    assert changed(before, keys(root)) == {"05_train_and_explore", "06_evaluating_vaes", "13_hierarchies_and_diffusion",
+                                           "latent_explorer"}, "05 and the notebooks that load its models, or theirs"
 
     after_05 = keys(root)
     edit_notebook(root, "12_discrete_latents", lambda cells: first_code_cell(cells)["source"].append("\nx = 1\n"))
