@@ -267,16 +267,16 @@ WRONG_SOLUTIONS = {
     ],
     "diffuse": [
         ("sigmoid(log_snr) taken for alpha_t, where it is alpha_t^2",
-         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
-         "return torch.sigmoid(log_snr) * z0 + torch.sigmoid(-log_snr) * noise"),
-        ("alpha_t and sigma_t swapped", "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
-         "return torch.sigmoid(-log_snr).sqrt() * z0 + torch.sigmoid(log_snr).sqrt() * noise"),
+         "return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(log_snr) * x + torch.sigmoid(-log_snr) * noise"),
+        ("alpha_t and sigma_t swapped", "return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(-log_snr).sqrt() * x + torch.sigmoid(log_snr).sqrt() * noise"),
         ("sigma_t = 1 - alpha_t: the variance is not preserved",
-         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
-         "return torch.sigmoid(log_snr).sqrt() * z0 + (1 - torch.sigmoid(log_snr).sqrt()) * noise"),
-        ("variance exploding, z0 + exp(-log_snr / 2) noise, not the variance-preserving q asked for",
-         "return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
-         "return z0 + torch.exp(-0.5 * log_snr) * noise"),
+         "return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return torch.sigmoid(log_snr).sqrt() * x + (1 - torch.sigmoid(log_snr).sqrt()) * noise"),
+        ("variance exploding, x + exp(-log_snr / 2) noise, not the variance-preserving q asked for",
+         "return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise",
+         "return x + torch.exp(-0.5 * log_snr) * noise"),
     ],
 }
 
@@ -285,10 +285,10 @@ WRONG_SOLUTIONS = {
 CORRECT_VARIANTS = {
     "diffuse": [
         ("alpha_t^2 = snr / (1 + snr) written out from the SNR, and sigma_t = sqrt(1 - alpha_t^2)",
-         "    return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise",
-         """    snr = torch.exp(torch.as_tensor(log_snr, dtype=z0.dtype))
+         "    return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise",
+         """    snr = torch.exp(torch.as_tensor(log_snr, dtype=x.dtype))
     alpha = torch.sqrt(snr / (1 + snr))
-    return alpha * z0 + torch.sqrt(1 - alpha**2) * noise"""),
+    return alpha * x + torch.sqrt(1 - alpha**2) * noise"""),
     ],
     "log_concrete_density": [
         ("the logits used as log a without normalizing: the density is unchanged when every logit moves by the "

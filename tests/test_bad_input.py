@@ -214,6 +214,8 @@ CASES = [
          lambda _: DiffusionPrior(dim=16).log_prob_bound(torch.randn(5, 8)), ValueError, "DiffusionPrior(dim=8)"),
     Case("models", "codes with a NaN for a diffusion prior",
          lambda _: DiffusionPrior(dim=2).loss(with_value(torch.randn(3, 2), float("nan"))), ValueError, "NaN"),
+    Case("models", "a diffusion prior sampled with an unknown variance",
+         lambda _: DiffusionPrior(dim=2).sample(3, variance="large"), ValueError, "'forward' or 'posterior'"),
     Case("models", "mixture components asked of a plain VAE", lambda _: VAE(components=10), TypeError,
          "a setting of MixturePriorVAE"),
     Case("models", "VampPrior pseudo-inputs 100 pixels wide",

@@ -145,11 +145,13 @@ def test_an_untrained_diffusion_prior_is_the_standard_normal_and_a_worse_denoise
         assert loose.mean() > 0.5
 
 
-def test_sampling_an_untrained_diffusion_prior_gives_the_standard_normal():
-    prior = DiffusionPrior(dim=3)
+def test_sampling_an_untrained_diffusion_prior_gives_the_standard_normal_with_the_forward_variance():
+    prior = DiffusionPrior(dim=3, hidden=(16,))
     z = prior.sample(20000, steps=100, generator=torch.Generator().manual_seed(5))
     assert z.shape == (20000, 3)
-    assert z.mean(0).abs().max() < 0.05 and (z.var(0) - 1).abs().max() < 0.05
+    assert z.mean(0).abs().max() < 0.05 and (z.var(0) - 1).abs().max() < 0.05   # s.e. of a variance: 0.01
+    shrunk = prior.sample(20000, steps=100, generator=torch.Generator().manual_seed(5), variance="posterior")
+    assert (shrunk.var(0) < 0.95).all()          # the posterior variance alone under-disperses at 100 steps
 
 
 def test_a_diffusion_prior_learns_a_shifted_gaussian():

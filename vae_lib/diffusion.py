@@ -1,23 +1,24 @@
 """Diffusion read as a hierarchical VAE whose encoder is fixed, in continuous time (Kingma et al., 2021).
 
-The "encoder" adds Gaussian noise: at time t in [0, 1], with log signal-to-noise ratio lambda(t),
+The "encoder" adds Gaussian noise to the data x: at time t in [0, 1], with log signal-to-noise ratio lambda(t),
 
-    q(z_t | z_0) = N(alpha_t z_0, sigma_t^2 I),   alpha_t^2 = sigmoid(lambda(t)),   sigma_t^2 = sigmoid(-lambda(t)),
+    q(z_t | x) = N(alpha_t x, sigma_t^2 I),   alpha_t^2 = sigmoid(lambda(t)),   sigma_t^2 = sigmoid(-lambda(t)),
 
 so alpha_t^2 + sigma_t^2 = 1 (variance preserving) and alpha_t^2 / sigma_t^2 = exp(lambda(t)). The schedule here is
 linear in log-SNR, lambda(t) = lambda_max - (lambda_max - lambda_min) t. The "decoder" is learned: a network
-eps_hat(z_t, t) guesses the noise, and the reverse steps p(z_s | z_t) use it. For data z_0 = z in R^d, the ELBO
-as the number of steps goes to infinity is
+eps_hat(z_t, t) guesses the noise, and the reverse steps p(z_s | z_t) use it. For data x in R^d, the ELBO as the
+number of steps goes to infinity is
 
-    -log p(z) <= KL(q(z_1 | z) || N(0, I))                          the prior term (tiny: sigma_1 ~ 1)
+    -log p(x) <= KL(q(z_1 | x) || N(0, I))                          the prior term (tiny: sigma_1 ~ 1)
                + d/2 (log 2 pi + 1 - lambda_max)                     the reconstruction term, for the decoder
-                                                                     p(z | z_0') = N(z_0' / alpha_0, exp(-lambda_max) I)
+                                                                     p(x | z_0) = N(z_0 / alpha_0, exp(-lambda_max) I)
                + (lambda_max - lambda_min) / 2 * E_{t ~ U(0,1), eps} ||eps - eps_hat(z_t, t)||^2.
 
 The last term is the plain noise-prediction loss: with a linear log-SNR schedule its weight, -lambda'(t) / 2, is
-the same constant at every t, so training on the uniform-in-t squared error *is* training on the ELBO.
-``DiffusionPrior`` is such a model over a VAE's codes (a prior in latent space: Vahdat et al., 2021; Rombach et
-al., 2022). Taught in notebook 13 §3-4.
+the same constant at every t, so training on the uniform-in-t squared error *is* training on the ELBO; with any
+schedule the continuous-time ELBO depends on lambda only through lambda_min and lambda_max (Kingma et al., 2021).
+``DiffusionPrior`` is such a model over a VAE's codes, its data x being the codes z (a prior in latent space:
+Vahdat et al., 2021; Rombach et al., 2022). Taught in notebook 13 §3-4.
 """
 
 import math
@@ -31,12 +32,12 @@ from .models import mlp
 LOG_2PI = math.log(2 * math.pi)
 
 
-def diffuse(z0, log_snr, noise):
-    """A sample of q(z_t | z_0) in closed form: alpha_t z0 + sigma_t noise, alpha_t^2 = sigmoid(log_snr) and
-    sigma_t^2 = sigmoid(-log_snr). z0, noise: (batch, d); log_snr: (batch, 1) or one number. Taught in notebook 13 §3
+def diffuse(x, log_snr, noise):
+    """A sample of q(z_t | x) in closed form: alpha_t x + sigma_t noise, alpha_t^2 = sigmoid(log_snr) and
+    sigma_t^2 = sigmoid(-log_snr). x, noise: (batch, d); log_snr: (batch, 1) or one number. Taught in notebook 13 §3
     (Exercise 20)."""
-    log_snr = torch.as_tensor(log_snr, dtype=z0.dtype, device=z0.device)
-    return torch.sigmoid(log_snr).sqrt() * z0 + torch.sigmoid(-log_snr).sqrt() * noise
+    log_snr = torch.as_tensor(log_snr, dtype=x.dtype, device=x.device)
+    return torch.sigmoid(log_snr).sqrt() * x + torch.sigmoid(-log_snr).sqrt() * noise
 
 
 def stratified_times(n, generator=None, device=None):
@@ -92,12 +93,12 @@ class DiffusionPrior(nn.Module):
                              f"build it with DiffusionPrior(dim={z.shape[1]}) or pass the codes it was trained on")
 
     def prior_term(self, z):
-        """KL(q(z_1 | z) || N(0, I)) per example, in closed form."""
+        """KL(q(z_1 | x) || N(0, I)) per example, in closed form (the codes z are this model's data x)."""
         alpha2, sigma2 = _sigmoid(self.log_snr_min), _sigmoid(-self.log_snr_min)
         return 0.5 * (sigma2 + alpha2 * z.pow(2) - 1 - math.log(sigma2)).sum(-1)
 
     def reconstruction_term(self):
-        """-E log p(z | z_0') = d/2 (log 2 pi + 1 - lambda_max), the same for every z (a calculation)."""
+        """-E log p(x | z_0) = d/2 (log 2 pi + 1 - lambda_max), the same for every x (a calculation)."""
         return 0.5 * self.dim * (LOG_2PI + 1 - self.log_snr_max)
 
     def diffusion_term(self, z, t, noise):
@@ -122,10 +123,15 @@ class DiffusionPrior(nn.Module):
         return -self.log_prob_bound(z, 1, generator).mean()
 
     @torch.no_grad()
-    def sample(self, n, steps=200, generator=None):
-        """n codes, by ancestral sampling from t = 1 to t = 0 in ``steps`` equal steps of t, each step
-        z_s ~ q(z_s | z_t, z_0 = z0_hat) with z0_hat = (z_t - sigma_t eps_hat) / alpha_t; returns z0_hat at the
-        end (the mean of p(z | z_0'))."""
+    def sample(self, n, steps=200, generator=None, variance="forward"):
+        """n codes, by ancestral sampling from t = 1 to t = 0 in ``steps`` equal steps of t: each step draws z_s
+        with the mean of q(z_s | z_t, x = x_hat), x_hat = (z_t - sigma_t eps_hat) / alpha_t, and one of Ho et al.'s
+        (2020, §3.2) two variances: "posterior", that of q(z_s | z_t, x) (right if x_hat were exact), or "forward",
+        sigma_{t|s}^2 = sigma_t^2 - (alpha_t / alpha_s)^2 sigma_s^2, that of the forward step (right for N(0, I)
+        data: an untrained prior then samples N(0, I) at any number of steps). Returns z_0 / alpha_0, the mean of
+        the decoder p(x | z_0)."""
+        if variance not in ("forward", "posterior"):
+            raise ValueError(f"variance must be 'forward' or 'posterior', got {variance!r}")
         _arguments.number("n", n, minimum=1, integer=True)
         _arguments.number("steps", steps, minimum=1, integer=True)
         device = self.frequencies.device
@@ -136,15 +142,11 @@ class DiffusionPrior(nn.Module):
             alpha_t, sigma_t = torch.sigmoid(lam_t).sqrt(), torch.sigmoid(-lam_t).sqrt()
             alpha_s, sigma_s = torch.sigmoid(lam_s).sqrt(), torch.sigmoid(-lam_s).sqrt()
             z0_hat = (z - sigma_t * self.predict_noise(z, t.expand(n))) / alpha_t
-            # q(z_s | z_t, z_0) is Gaussian. With alpha_ts = alpha_t / alpha_s and
+            # q(z_s | z_t, x) is Gaussian. With alpha_ts = alpha_t / alpha_s and
             # sigma_ts^2 = sigma_t^2 - alpha_ts^2 sigma_s^2 = sigma_t^2 (1 - exp(lambda_t - lambda_s)) = sigma_t^2 c:
-            # mean = alpha_ts (sigma_s / sigma_t)^2 z_t + alpha_s c z_0,  variance = c sigma_s^2.
-            # z0_hat is a guess, so the step's variance adds (alpha_s c)^2 Var(z_0 | z_t); we take that variance as
-            # sigma_t^2, its value for N(0, I) codes, so that an untrained prior samples N(0, I) exactly at any number
-            # of steps (with c sigma_s^2 alone, 100 steps would shrink its variance by about a tenth).
+            # mean = alpha_ts (sigma_s / sigma_t)^2 z_t + alpha_s c x,  variance = c sigma_s^2 ("posterior").
             c = -torch.expm1(lam_t - lam_s)
             mean = (alpha_t / alpha_s) * (sigma_s / sigma_t) ** 2 * z + alpha_s * c * z0_hat
-            std = (c * sigma_s**2 + (alpha_s * c * sigma_t) ** 2).sqrt()
+            std = (c * sigma_t**2 if variance == "forward" else c * sigma_s**2).sqrt()
             z = mean + std * torch.randn(z.shape, generator=generator, device=device)
-        lam_0 = self.log_snr(times[-1])
-        return (z - torch.sigmoid(-lam_0).sqrt() * self.predict_noise(z, times[-1].expand(n))) / torch.sigmoid(lam_0).sqrt()
+        return z / torch.sigmoid(self.log_snr(times[-1])).sqrt()
