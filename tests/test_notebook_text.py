@@ -73,3 +73,16 @@ def test_machinery_in_prose_is_caught(tmp_path):
     nbformat.write(notebook, tmp_path / "05_test.ipynb")
     with pytest.raises(AssertionError, match="the check asks"):
         test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")
+
+
+def test_every_notebook_is_stored_as_jupyter_writes_it():
+    """Sorted keys, one-space indent, UTF-8, a final newline (nbformat's form): book/set_repository.py rewrites
+    notebooks in that form and must leave unchanged cells byte for byte as they were. A notebook written otherwise
+    (json.dump without sort_keys) fails here at once, instead of in test_install_cell's byte comparison."""
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parent.parent / "notebooks"
+    odd = [path.name for path in sorted(root.glob("*.ipynb")) + sorted((root / "assignments").glob("*.ipynb"))
+           if path.read_text(encoding="utf-8") != json.dumps(json.loads(path.read_text(encoding="utf-8")), sort_keys=True,
+                                                               indent=1, ensure_ascii=False) + "\n"]
+    assert not odd, f"rewrite these as Jupyter does (open and save, or nbformat.write): {odd}"
