@@ -28,7 +28,7 @@ import torch
 from torch import nn
 
 from . import _arguments
-from .distributions import gaussian_log_likelihood, kl_normal
+from .distributions import gaussian_log_likelihood, kl_normal, reparameterize
 from .models import ELBO, ModelConfig, VAE, mlp, register, ACTIVATIONS
 
 
@@ -127,11 +127,7 @@ class HierarchicalVAE(VAE):
                 mu_p, logvar_p = self.prior_of_level(level, z_above)
                 logvar_q = -torch.logaddexp(-logvar_hat, -logvar_p)
                 mu_q = mu_hat * torch.exp(logvar_q - logvar_hat) + mu_p * torch.exp(logvar_q - logvar_p)
-            if use_means:
-                z = mu_q
-            else:
-                z = mu_q + torch.exp(0.5 * logvar_q) * torch.randn(mu_q.shape, generator=generator,
-                                                                   device=mu_q.device, dtype=mu_q.dtype)
+            z = mu_q if use_means else reparameterize(mu_q, logvar_q, generator)
             out.append((z, mu_q, logvar_q, mu_p, logvar_p))
             z_above = z
         return out[::-1]
@@ -195,6 +191,5 @@ class HierarchicalVAE(VAE):
         parts = [z]
         for level in reversed(range(len(self.levels) - 1)):
             mu_p, logvar_p = self.prior_of_level(level, parts[0])
-            parts.insert(0, mu_p + torch.exp(0.5 * logvar_p) * torch.randn(mu_p.shape, generator=generator,
-                                                                          device=device))
+            parts.insert(0, reparameterize(mu_p, logvar_p, generator))
         return torch.cat(parts, -1)
