@@ -81,7 +81,7 @@ class DiffusionPrior(nn.Module):
         """eps_hat(z_t, t) = sigma_t z_t + net(z_t, t): z_t (batch, dim), t (batch,).
 
         sigma_t z_t = E[eps | z_t] when the codes are N(0, I), so the network learns only how the codes differ
-        from the VAE's prior, and an untrained DiffusionPrior (net = 0) is N(0, I), up to the bound's gap."""
+        from the VAE's prior, and an untrained DiffusionPrior (net = 0) is N(0, I), up to its decoder's variance exp(-lambda_max)."""
         angles = t[:, None] * self.frequencies
         sigma_t = torch.sigmoid(-self.log_snr(t)).sqrt()[:, None]
         return sigma_t * z_t + self.net(torch.cat([z_t, angles.sin(), angles.cos()], -1))
