@@ -557,7 +557,7 @@ def submission_with_most_common_mistake(grade_id):
 @pytest.mark.parametrize("grade_id, notebook, message, hint", [
     ("kl_closed_form", "02_gaussian_kl", "kl_closed_form: expected", "Hint: 0.5 * sum over the last axis"),
     ("my_vae", "04_vae", "mu: expected", "Hint: mu is the FIRST half of the encoder"),
-    ("train_vae", "04_vae", "each step's gradient against its own batch's: expected",
+    ("train_vae", "05_train_and_explore", "each step's gradient against its own batch's: expected",
      "Hint: optimizer.zero_grad() before every"),
 ])
 def test_feedback_names_the_failing_check_and_its_hint(graded_course, round_trip_notebooks, grade_id, notebook,

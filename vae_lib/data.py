@@ -66,7 +66,7 @@ def load_mnist(root=None, split="train", device=None):
     images of MNIST's training file and "train" the ones before them (50,000
     and 10,000 for MNIST); "test" is MNIST's test file (10,000). N comes from
     the files, so never assume it. Taught in notebook 00; why a validation
-    split, in notebook 05 §1.
+    split, in notebook 05 §2.
     """
     from torchvision.datasets import MNIST  # imported here: torchvision is slow to import
 

@@ -58,7 +58,7 @@ def evaluate_elbo(model, x, beta=1.0, batch_size=2000, *, y=None):
     """Mean ELBO terms over x (one z sample per example): a dict of Python floats.
 
     y: the class labels, for a ConditionalVAE (its ELBO bounds log p(x|y)).
-    Taught in notebook 05 §2 (training versus validation ELBO).
+    Taught in notebook 05 §3 (training versus validation ELBO).
     """
     _arguments.images_for(model, "x", x)
     _arguments.number("beta", beta, minimum=0)
@@ -94,7 +94,7 @@ def fraction_far_from_codes(samples, codes, spacings=5.0, reference=2000):
     The typical spacing is the median distance from a code to its nearest other
     code, over the first ``reference`` codes. A decoder only learned what to do
     near the codes it was trained on, so a sample far from all of them decodes to
-    something it never saw. Taught in notebook 03 §5; used in 04 §7, 05 §5 and 07 §4.
+    something it never saw. Taught in notebook 03 §5; used in 05 §6 and 07 §4.
     """
     _arguments.tensor("codes", codes, dims=2)
     _arguments.tensor("samples", samples, dims=2, last=codes.shape[1])

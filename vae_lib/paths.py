@@ -50,14 +50,16 @@ def benchmark_results(name):
 
 def validation_recipe(search):
     """The recipe that won a search in benchmarks/recipe_search.json ("2-D" or "16-D") on validation log p(x): a dict
-    of activation, batch_size, lr, steps and lr_drop_at. Notebook 05 §1 shows the 2-D search; 06 and 11 train
+    of activation, batch_size, lr, steps and lr_drop_at. Notebook 05 §2 shows the 2-D search; 06 and 11 train
     05's and 06's models with these recipes, read from this one place."""
     best = max(benchmark_results("recipe_search.json")[search], key=lambda row: row["valid_log_px"])
     return {key: best[key] for key in ("activation", "batch_size", "lr", "steps", "lr_drop_at")}
 
 
 def seed_runs(notebook):
-    """What a training notebook measured with each seed: ``{quantity: {seed: value}}``, e.g. ``seed_runs("04_vae")``.
+    """What a training notebook measured with each seed: ``{quantity: {seed: value}}``.
+
+    For example ``seed_runs("05_train_and_explore")``.
 
     Read from benchmarks/seed_runs.json, which tests/seed_spread.py (``make seeds``) writes: it runs the notebook
     with each seed in a fresh checkpoint folder and stores the quantities its metadata names. Notebooks print

@@ -17,7 +17,7 @@ def _axes(ax, figsize=(5, 5)):
 def image_grid(images, nrow=10, ax=None, title=None, padding=2):
     """Show (N, 784) or (N, 1, 28, 28) intensities in [0, 1] as one grid, ``nrow`` per row.
 
-    First used in notebook 00; reconstruction grids in notebook 03 §3 and 05 §3.
+    First used in notebook 00; reconstruction grids in notebook 03 §3 and 05 §4.
     """
     images = torch.as_tensor(images).detach().float().cpu()
     if images.dim() == 2:
@@ -41,7 +41,7 @@ def gaussian_quantile_grid(n=20, latent_dim=2, dims=(0, 1)):
     Coordinate values are Phi^{-1}(p) for p = (i + 0.5) / n, i = 0..n-1, so each
     cell of the grid covers equal prior probability (1/n^2); the other
     coordinates stay at 0, the prior's mode. Row-major, top row = largest z_2.
-    Taught in notebook 05 §4 (exercise 10).
+    Taught in notebook 05 §5 (exercise 10).
     """
     probs = (torch.arange(n, dtype=torch.float32) + 0.5) / n
     values = torch.distributions.Normal(0.0, 1.0).icdf(probs)
@@ -55,7 +55,7 @@ def gaussian_quantile_grid(n=20, latent_dim=2, dims=(0, 1)):
 def latent_manifold(model, n=20, dims=(0, 1), ax=None, title=None):
     """Decode an n x n grid at Gaussian quantiles of the prior and show the mean images E[x|z].
 
-    Taught in notebook 05 §4.
+    Taught in notebook 05 §5.
     """
     z = gaussian_quantile_grid(n, model.latent_dim, dims).to(next(model.parameters()).device)
     return image_grid(model.mean_image(z).clamp(0, 1), nrow=n, ax=_axes(ax, (7, 7)), title=title, padding=0)
@@ -81,7 +81,7 @@ def training_curves(history, axes=None):
 
     Training values are averages over the steps since the previous record;
     validation values (when ``fit`` had x_valid) are measured at the record.
-    Taught in notebook 05 §2.
+    Taught in notebook 05 §3.
     """
     if axes is None:
         axes = plt.figure(figsize=(12, 3.2)).subplots(1, 3)

@@ -5,7 +5,7 @@ is then set by its code, and the training curve gets a point every
 ``record_every`` steps however large the data is. The data stays on the device
 as one tensor; a batch is ``x[idx]``.
 
-``fit``'s loop is the one notebook 04 §6 (exercise 9) has students write; what it adds (a
+``fit``'s loop is the one notebook 05 §1 (exercise 9) has students write; what it adds (a
 validation curve, stopping on a NaN loss, Ctrl-C, a time limit) sits in small
 helpers below it, so the loop reads top to bottom.
 """
@@ -71,7 +71,7 @@ def fit(model, x_train, *, steps=2000, batch_size=128, lr=1e-3, lr_drop_at=None,
     current weights and ``fit`` returns the history so far, marked
     ``history["interrupted"] = True``.
 
-    Used from notebook 03 §2 on; taught in notebook 04 §6, whose exercise 9 writes this loop without its extras.
+    Used from notebook 03 §2 on; taught in notebook 05 §1, whose exercise 9 writes this loop without its extras.
     """
     y_train, y_valid = _check_fit_arguments(**locals())
     device = choose_device(device)

@@ -134,7 +134,7 @@ def latent_sliders(model, z=None, labels=None, limit=3.0, step=0.05, scale=6):
     the latent scatter of (z_1, z_2) with a marker at the sliders' position.
     Sliders span [-limit, limit], where the N(0, 1) prior keeps 99.7% of its
     mass for limit = 3. The digit is shown ``scale`` times its 28 x 28 size.
-    Taught in notebook 05 §7.
+    Taught in notebook 05 §8.
     """
     model.eval()
     return LatentSliders(model, z, labels, limit, step, scale)
