@@ -45,7 +45,8 @@ def test_a_missing_reference_is_caught(tmp_path):
 # not in the teaching prose. Notebooks 10-12 join this list when issues 36 and 37 rewrite them.
 TEXTBOOK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 9]
 MACHINERY = re.compile(r"the check asks|the check in the cell|the cells? checks?\b|tests/README|seeds we ran|"
-                       r"with seeds 1 and 2|earlier round", re.I)
+                       r"with seeds 1 and 2|earlier round|graded twice|tests yours|we assert\b|"
+                       r"checked in code|an `?assert`? with a margin", re.I)
 
 
 def teaching_prose(path):
@@ -67,12 +68,29 @@ def test_has_one_note_on_how_it_is_checked(path):
     assert len(notes) == 1, f"{path.name} needs exactly one 'How this notebook is checked' note, found {len(notes)}"
 
 
+@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+def test_how_exercises_are_checked_is_in_that_one_note(path):
+    "An exercise says what to write and why; how its check works goes in the notebook's one note, not a note of its own."
+    notes = [text for text in markdown(path) if re.search(r"<summary>How this (?!notebook)[^<]*checked", text)]
+    assert not notes, f"{path.name}: move {notes[0][:80]!r}... into the 'How this notebook is checked' note"
+
+
 def test_machinery_in_prose_is_caught(tmp_path):
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         "The gap was small (the check asks for less than 2 nats).\n\n<details>the check asks: fine here</details>")])
     nbformat.write(notebook, tmp_path / "05_test.ipynb")
     with pytest.raises(AssertionError, match="the check asks"):
         test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")
+    for line in ("so that a mistake there is not graded twice", "What the text claims is checked in code, by an assert",
+                 "the cell under it tests yours", "we assert 10^-8"):
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(line)]), tmp_path / "05_test.ipynb")
+        with pytest.raises(AssertionError, match="talks about how"):
+            test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        "### Exercise 1\n\n<details><summary>How this exercise is checked</summary>\n\nBy a spy.\n</details>")]),
+        tmp_path / "05_test.ipynb")
+    with pytest.raises(AssertionError, match="into the 'How this notebook is checked' note"):
+        test_how_exercises_are_checked_is_in_that_one_note(tmp_path / "05_test.ipynb")
 
 
 def test_every_notebook_is_stored_as_jupyter_writes_it():
