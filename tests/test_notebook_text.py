@@ -46,7 +46,7 @@ def test_a_missing_reference_is_caught(tmp_path):
 TEXTBOOK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 9]
 MACHINERY = re.compile(r"the check asks|the check in the cell|the cells? checks?\b|tests/README|seeds we ran|"
                        r"with seeds 1 and 2|earlier round|graded twice|tests yours|we assert\b|"
-                       r"checked in code|an `?assert`? with a margin", re.I)
+                       r"checked in code|an `?assert`? with a margin|graded by what|graded separately|hidden gift", re.I)
 
 
 def teaching_prose(path):
@@ -82,7 +82,8 @@ def test_machinery_in_prose_is_caught(tmp_path):
     with pytest.raises(AssertionError, match="the check asks"):
         test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")
     for line in ("so that a mistake there is not graded twice", "What the text claims is checked in code, by an assert",
-                 "the cell under it tests yours", "we assert 10^-8"):
+                 "the cell under it tests yours", "we assert 10^-8",
+                 "it is graded by what it does", "Notice the hidden gift in the last check"):
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(line)]), tmp_path / "05_test.ipynb")
         with pytest.raises(AssertionError, match="talks about how"):
             test_prose_is_free_of_test_machinery(tmp_path / "05_test.ipynb")
