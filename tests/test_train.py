@@ -1,7 +1,8 @@
 import pytest
 import torch
 
-from vae_lib import VAE, Autoencoder, TrainingDiverged, choose_device, fit, seed_everything
+from vae_lib import VAE, Autoencoder, TrainingDiverged, choose_device, epoch_seconds, fit, seed_everything
+from vae_lib import train
 
 pytestmark = pytest.mark.notebooks("03", "04", "05", "06", "07", "08", "09", "11", "12")  # make test-one NB=... runs these for them
 
@@ -86,3 +87,20 @@ def test_fit_reads_like_a_plain_training_loop():
     node = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "fit")
     body = node.body[1:]                                        # without the docstring
     assert body[-1].end_lineno - body[0].lineno + 1 <= 45
+
+
+@pytest.mark.notebooks("10", "13")
+def test_epoch_seconds_interleaves_the_runs_and_takes_the_median(monkeypatch):
+    """On a fake clock: each run's epochs cost 1 and 3 seconds, one round of the first is slowed by a busy machine."""
+    clock, calls = [0.0], []
+    monkeypatch.setattr(train.time, "perf_counter", lambda: clock[0])
+
+    def epoch(name, cost):
+        def run():
+            calls.append(name)
+            clock[0] += cost + (100.0 if len(calls) == 1 else 0.0)   # the first call: a hiccup
+        return run
+
+    seconds = epoch_seconds({"fast": epoch("fast", 1.0), "slow": epoch("slow", 3.0)}, rounds=5, repeats=2)
+    assert seconds == {"fast": 1.0, "slow": 3.0}
+    assert calls == ["fast", "fast", "slow", "slow"] * 5

@@ -9,7 +9,7 @@
                    FlowVAE, MixturePriorVAE, VampPriorVAE, ELBO; models.MODELS and models.register, the registry of models
                    that checkpoints rebuild from
     checkpoints    save_checkpoint, load_checkpoint, load_or_train
-    train          fit (the training loop), load_or_fit, seed_everything
+    train          fit (the training loop), load_or_fit, seed_everything, epoch_seconds
     hierarchical   HierarchicalVAE (and HierarchicalConfig): latent levels, top-down inference
     diffusion      diffuse, DiffusionPrior: continuous-time diffusion, a prior over a VAE's codes
     discrete       quantize, VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform
@@ -42,7 +42,7 @@ from .models import (ELBO, VAE, Autoencoder, ConditionalConfig, ConditionalVAE, 
 from .paths import checkpoint_path
 from .plots import (gaussian_quantile_grid, image_grid, latent_manifold, latent_scatter, save_figure,
                     training_curves)
-from .train import TrainingDiverged, fit, load_or_fit, seed_everything
+from .train import TrainingDiverged, epoch_seconds, fit, load_or_fit, seed_everything
 from .widgets import digit_style_explorer, latent_sliders
 
 __all__ = ["load_mnist", "load_digits", "binarize", "index_batches", "endless_batches", "MissingDataError",
@@ -53,7 +53,7 @@ __all__ = ["load_mnist", "load_digits", "binarize", "index_batches", "endless_ba
            "HierarchicalConfig", "HierarchicalVAE", "diffuse", "DiffusionPrior",
            "quantize", "VectorQuantizer", "codebook_usage", "gumbel_softmax", "kl_categorical_uniform",
            "log_likelihood", "evaluate_elbo", "active_units", "fraction_far_from_codes",
-           "fit", "choose_device", "seed_everything", "TrainingDiverged",
+           "fit", "epoch_seconds", "choose_device", "seed_everything", "TrainingDiverged",
            "load_or_fit", "load_or_train", "save_checkpoint", "load_checkpoint", "CheckpointError", "checkpoint_path",
            "image_grid", "gaussian_quantile_grid", "latent_manifold", "latent_scatter", "training_curves",
            "save_figure", "latent_sliders", "digit_style_explorer",

@@ -1,4 +1,5 @@
-"""One training loop for every model (``fit``), ``load_or_fit`` which trains once and reloads after, and seeds.
+"""One training loop for every model (``fit``), ``load_or_fit`` which trains once and reloads after, seeds, and
+``epoch_seconds``, which times training epochs side by side.
 
 Training is sized in optimizer *steps*, not epochs: a notebook's running time
 is then set by its code, and the training curve gets a point every
@@ -132,6 +133,23 @@ def load_or_fit(model, path, x_train, **fit_kwargs):
 
 
 # --- fit's helpers, in the order fit uses them ---------------------------------------------------------------
+
+def epoch_seconds(epochs, rounds=7, repeats=2):
+    """Median seconds of one call of each function in ``epochs`` (a dict: name -> a function that runs one training
+    epoch), timed side by side: in every round each runs ``repeats`` times right after the others, so a machine that
+    slows down slows all of them. Curves trained at different moments cannot be compared by their clocks; these can.
+    Used for the comparisons at equal time in notebook 10 §3 and 13 §2."""
+    times = {name: [] for name in epochs}
+    for _ in range(rounds):
+        for name, run_epoch in epochs.items():
+            start = time.perf_counter()
+            for _ in range(repeats):
+                run_epoch()
+            if torch.cuda.is_available():
+                torch.cuda.synchronize()              # a GPU runs ahead of Python: wait for it
+            times[name].append((time.perf_counter() - start) / repeats)
+    return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
 
 def _check_fit_arguments(model, x_train, x_valid, y_train, y_valid, steps, batch_size, lr, lr_drop_at, beta,
                          dynamic_binarization, record_every, max_seconds, **_):
