@@ -28,19 +28,20 @@ import vae_lib
 
 CHECKPOINTS = {"2-D": "vae_2d", "16-D": "vae_16d"}          # what notebooks 05 and 06 save
 # The digits comparisons: {label: checkpoint name with {seed}}, the first of each the control. Notebook 11's
-# VampPrior and mixture use the number of components C that the notebook chose on validation (300 on 2026-12-06);
-# notebook 13's free-bits model is the candidate it chose, found again from the checkpoints' validation histories.
+# mixture and VampPrior use the number of components C that the notebook chose on validation, and notebook 13's
+# free-bits models the free bits it chose: both found again from the checkpoints' validation histories.
 DIGITS = {"notebook 10 §3, trained on L_K for 200 epochs": {f"K = {K}": f"10_digits_k{K}_seed{{seed}}" for K in (1, 5, 50)},
           "notebook 11 §3, 200 epochs": {"Gaussian q": "11_digits_Gaussian_seed{seed}", "flow q": "11_digits_flow_seed{seed}"},
           "notebook 11 §4, 200 epochs": {"N(0, I)": "11_digits_Gaussian_seed{seed}",
-                                          "mixture, C = 300": "11_digits_mixture300_seed{seed}",
-                                          "VampPrior, C = 300": "11_digits_VampPrior300_seed{seed}"},
+                                          "mixture": "11_digits_mixture{components}_seed{seed}",
+                                          "VampPrior": "11_digits_VampPrior{components}_seed{seed}"},
           "notebook 13 §2, 200 epochs on the ELBO": {"one level": "13_one_level_seed{seed}",
                                                      "two levels": "13_two_levels_seed{seed}"},
           "notebook 13 §2, 200 epochs with free bits": {
               "one level, free bits": "13_one_level_free_bits_{free_bits}_seed{seed}",
               "two levels, free bits": "13_two_levels_free_bits_{free_bits}_seed{seed}"}}
-FREE_BITS = {"05": 0.5, "10": 1.0}   # notebook 13's candidates, by their checkpoint names; it chose one on validation
+FREE_BITS = ("05", "10")   # notebook 13's candidates (0.5 and 1.0), by their checkpoint names
+COMPONENTS = (10, 50, 300)  # notebook 11's candidates for C, tried on the VampPrior with seed 0
 
 
 def main():
@@ -82,6 +83,10 @@ def digits_comparison(device, seeds=(0, 1, 2)):
     for title, models in DIGITS.items():
         if "free bits" in title:
             models = {label: name.replace("{free_bits}", chosen_free_bits(device, seeds)) for label, name in models.items()}
+        if "11 §4" in title:
+            components = chosen_components(device)
+            models = {(f"{label}, C = {components}" if "{components}" in name else label):
+                      name.replace("{components}", str(components)) for label, name in models.items()}
         values = {}
         for label, name in models.items():
             for seed in seeds:
@@ -100,18 +105,23 @@ def digits_comparison(device, seeds=(0, 1, 2)):
                   f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
 
 
+def final_validation(name, device, notebook):
+    "The validation log p(x) at the last epoch of the run saved as `name`, from its checkpoint's history."
+    try:
+        return vae_lib.load_checkpoint(vae_lib.checkpoint_path(name), device=device)[1]["valid"][-1]
+    except vae_lib.CheckpointError as error:
+        sys.exit(f"{error}\nRun notebook {notebook} first: it trains the models this part measures.")
+
+
 def chosen_free_bits(device, seeds):
     "The free bits notebook 13 chose: the candidate with the higher mean validation log p(x) at its last epoch."
-    def valid(tag):
-        histories = []
-        for seed in seeds:
-            try:
-                histories.append(vae_lib.load_checkpoint(vae_lib.checkpoint_path(
-                    f"13_two_levels_free_bits_{tag}_seed{seed}"), device=device)[1])
-            except vae_lib.CheckpointError as error:
-                sys.exit(f"{error}\nRun notebook 13 first: it trains the two-level models this part measures.")
-        return sum(h["valid"][-1] for h in histories) / len(histories)
-    return max(FREE_BITS, key=valid)
+    return max(FREE_BITS, key=lambda tag: sum(final_validation(f"13_two_levels_free_bits_{tag}_seed{seed}", device, 13)
+                                              for seed in seeds))
+
+
+def chosen_components(device, seed=0):
+    "The C notebook 11 chose: the one whose VampPrior, trained with seed 0, has the higher validation log p(x)."
+    return max(COMPONENTS, key=lambda c: final_validation(f"11_digits_VampPrior{c}_seed{seed}", device, 11))
 
 
 if __name__ == "__main__":
