@@ -135,20 +135,31 @@ def load_or_fit(model, path, x_train, **fit_kwargs):
 # --- fit's helpers, in the order fit uses them ---------------------------------------------------------------
 
 def epoch_seconds(epochs, rounds=7, repeats=2):
-    """Median seconds of one call of each function in ``epochs`` (a dict: name -> a function that runs one training
-    epoch), timed side by side: in every round each runs ``repeats`` times right after the others, so a machine that
-    slows down slows all of them. Curves trained at different moments cannot be compared by their clocks; these can.
-    Used for the comparisons at equal time in notebook 10 §3 and 13 §2."""
+    """Seconds per call of each function in ``epochs`` (a dict: name -> a function that runs one training epoch).
+
+    The functions take turns: each round runs each of them ``repeats`` times in a row, one after the other, and
+    the result is each one's median over the rounds of its mean call time. A slowdown that lasts a round slows
+    all of them alike, and the median discards a round spoiled by a short one, so these times are less exposed to
+    a busy machine than the clocks of runs trained at different moments. Used for the comparisons at equal time in
+    notebook 10 §3 and 13 §2."""
     times = {name: [] for name in epochs}
     for _ in range(rounds):
         for name, run_epoch in epochs.items():
+            _wait_for_accelerators()
             start = time.perf_counter()
             for _ in range(repeats):
                 run_epoch()
-            if torch.cuda.is_available():
-                torch.cuda.synchronize()              # a GPU runs ahead of Python: wait for it
+            _wait_for_accelerators()
             times[name].append((time.perf_counter() - start) / repeats)
     return {name: sorted(t)[len(t) // 2] for name, t in times.items()}
+
+
+def _wait_for_accelerators():
+    "A GPU runs ahead of Python: wait until it has finished the work queued so far."
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+    if torch.backends.mps.is_available():
+        torch.mps.synchronize()
 
 
 def _check_fit_arguments(model, x_train, x_valid, y_train, y_valid, steps, batch_size, lr, lr_drop_at, beta,
