@@ -115,6 +115,14 @@ def unregistered_class(tmp):
     return load_checkpoint(tmp / "mine.pt")
 
 
+def notebook_module(tmp):
+    """A notebook's own module (not vae_lib's), saved by load_or_train as notebook 10 saves its PixelVAE."""
+    def train(module, steps):
+        return {"steps": steps}
+    vae_lib.load_or_train(torch.nn.Linear(2, 3), tmp / "own.pt", train, steps=1)
+    return tmp / "own.pt"
+
+
 class CreatesAFile:
     """Unpickling this calls Path.touch: the stand-in for any code an attacker would run."""
 
@@ -334,6 +342,12 @@ CASES = [
          TypeError, "use torch.save(module.state_dict(), path)"),
     Case("checkpoints", "a checkpoint of a class that is not registered", unregistered_class, CheckpointError,
          "decorate it with @vae_lib.models.register"),
+    Case("checkpoints", "a notebook's own module loaded without building one", lambda tmp: load_checkpoint(
+        notebook_module(tmp)), CheckpointError, "Build one as its notebook does and load the weights into it"),
+    Case("checkpoints", "a notebook's own module loaded into another class", lambda tmp: load_checkpoint(
+        notebook_module(tmp), model=torch.nn.Bilinear(2, 2, 3)), CheckpointError, "the model given is a Bilinear"),
+    Case("checkpoints", "a notebook's own module loaded into one of other sizes", lambda tmp: load_checkpoint(
+        notebook_module(tmp), model=torch.nn.Linear(2, 4)), CheckpointError, "Build it with the settings it was trained with"),
     Case("checkpoints", "an empty checkpoint name", lambda _: checkpoint_path(""), ValueError, "plain file name"),
     Case("paths", "stored seed runs asked for a notebook that has none", lambda _: vae_lib.paths.seed_runs("99_missing"),
          KeyError, "tests/seed_spread.py --only 99 --seeds 0 1 2"),

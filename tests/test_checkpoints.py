@@ -121,6 +121,22 @@ def test_load_or_train_keys_on_the_training_code_and_saves_any_module(tmp_path, 
         load_checkpoint(path)
 
 
+def test_a_notebooks_own_module_loads_into_one_built_like_it(tmp_path):
+    """load_or_train saves a module that is not vae_lib's without a config; load_checkpoint(path, model=...) loads it
+    (make quality rebuilds notebook 10's PixelVAEs so). The wrong class or sizes: tests/test_bad_input.py."""
+    from vae_lib import load_or_train
+
+    def train(model, steps):
+        return {"steps": steps}
+
+    torch.manual_seed(0)
+    first = torch.nn.Linear(2, 3)
+    load_or_train(first, tmp_path / "own.pt", train, steps=7)
+    second, history = load_checkpoint(tmp_path / "own.pt", model=torch.nn.Linear(2, 3))
+    assert torch.equal(second.weight, first.weight) and torch.equal(second.bias, first.bias)
+    assert history["steps"] == 7 and not second.training
+
+
 def test_load_or_fit_compares_tensors_by_their_shape(tmp_path, mnist_train):
     """Tensors (training and validation images, labels) enter the key by their shape: plain data in the file, and
     a model trained on other data sizes is trained again."""

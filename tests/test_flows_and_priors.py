@@ -100,6 +100,26 @@ def test_the_mixture_density_is_torch_distributions_mixture_in_float64_and_stays
     assert torch.isfinite(got).all() and torch.allclose(got.double(), mixture.log_prob(far.double()), rtol=1e-5)
 
 
+@pytest.mark.notebooks("11", "13")
+def test_the_mixture_sampler_draws_torch_distributions_mixture():
+    """sample_gaussian_mixture against MixtureSameFamily: the mean and covariance of 200,000 draws, each within 5
+    standard errors, and far-apart components picked equally often (a wrong pick or a sqrt missing fails)."""
+    g = torch.Generator().manual_seed(0)
+    means, logvars = 10 * torch.randn(4, 3, generator=g, dtype=torch.float64), torch.randn(4, 3, generator=g, dtype=torch.float64)
+    mixture = torch.distributions.MixtureSameFamily(
+        torch.distributions.Categorical(logits=torch.zeros(4, dtype=torch.float64)),
+        torch.distributions.Independent(torch.distributions.Normal(means, torch.exp(0.5 * logvars)), 1))
+    n = 200_000
+    z = vae_lib.sample_gaussian_mixture(n, means, logvars, torch.Generator().manual_seed(1))
+    assert z.shape == (n, 3) and z.dtype == torch.float64
+    assert ((z.mean(0) - mixture.mean).abs() < 5 * mixture.stddev / n ** 0.5).all()
+    second = (z - mixture.mean).pow(2).mean(0)             # the variance, against the mixture's
+    fourth = (z - mixture.mean).pow(4).mean(0)
+    assert ((second - mixture.variance).abs() < 5 * ((fourth - second**2) / n).sqrt()).all()
+    nearest = torch.cdist(z, means).argmin(1)              # components 10 apart: each draw's own is the nearest
+    assert torch.allclose(torch.bincount(nearest, minlength=4) / n, torch.full((4,), 0.25), atol=0.005)
+
+
 def test_the_mixture_prior_is_its_components_mixture_and_samples_from_it():
     torch.manual_seed(0)
     model = vae_lib.MixturePriorVAE(latent_dim=3, hidden=(16,), components=5)

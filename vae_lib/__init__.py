@@ -3,7 +3,8 @@
     paths          where data, checkpoints and figures live (environment variables, read when asked)
     data           load_mnist (train, valid and test splits), load_digits (8x8, the same splits), binarize, index_batches, endless_batches
     distributions  reparameterize, kl_normal_std, kl_normal,
-                   bernoulli_log_likelihood, gaussian_log_likelihood, log_gaussian_mixture, kl_penalty (bare math)
+                   bernoulli_log_likelihood, gaussian_log_likelihood, log_gaussian_mixture, sample_gaussian_mixture,
+                   kl_penalty (bare math)
     devices        choose_device
     models         ModelConfig (and each model's own Config), Autoencoder, VAE, ConvVAE, ConditionalVAE,
                    FlowVAE, MixturePriorVAE, VampPriorVAE, ELBO; models.MODELS and models.register, the registry of models
@@ -34,7 +35,7 @@ from .data import MissingDataError, binarize, endless_batches, index_batches, lo
 from .diffusion import DiffusionPrior, diffuse
 from .discrete import VectorQuantizer, codebook_usage, gumbel_softmax, kl_categorical_uniform, quantize
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal,
-                            kl_normal_std, kl_penalty, log_gaussian_mixture, reparameterize)
+                            kl_normal_std, kl_penalty, log_gaussian_mixture, reparameterize, sample_gaussian_mixture)
 from .hierarchical import HierarchicalConfig, HierarchicalVAE
 from .evaluate import active_units, evaluate_elbo, fraction_far_from_codes, log_likelihood
 from .models import (ELBO, VAE, Autoencoder, ConditionalConfig, ConditionalVAE, ConvConfig, ConvVAE, FlowConfig,
@@ -47,7 +48,7 @@ from .widgets import digit_style_explorer, latent_sliders
 
 __all__ = ["load_mnist", "load_digits", "binarize", "index_batches", "endless_batches", "MissingDataError",
            "kl_normal_std", "kl_normal", "kl_penalty", "reparameterize", "bernoulli_log_likelihood",
-           "gaussian_log_likelihood", "log_gaussian_mixture",
+           "gaussian_log_likelihood", "log_gaussian_mixture", "sample_gaussian_mixture",
            "ModelConfig", "ConvConfig", "ConditionalConfig", "FlowConfig", "MixturePriorConfig", "VampPriorConfig",
            "Autoencoder", "VAE", "ConvVAE", "ConditionalVAE", "FlowVAE", "MixturePriorVAE", "VampPriorVAE", "ELBO",
            "HierarchicalConfig", "HierarchicalVAE", "diffuse", "DiffusionPrior",

@@ -139,7 +139,9 @@ def load_checkpoint(path, device=None, model=None):
     """Rebuild a model saved by ``save_checkpoint``: returns (model, history).
 
     With ``model`` given, load the weights into it instead, and refuse a
-    checkpoint whose class or configuration differs (naming both). Uses
+    checkpoint whose class or configuration differs (naming both). A module of a
+    notebook's own, which ``load_or_train`` saves without a configuration, loads
+    only this way, into one built as the notebook builds it. Uses
     ``torch.load(weights_only=True)``: only tensors and plain containers are
     unpickled, so a file carrying pickled code is refused without running it.
     The latent explorer notebook loads 05's model with it (taught with ``load_or_fit`` in notebook 03 §2).
@@ -148,6 +150,8 @@ def load_checkpoint(path, device=None, model=None):
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}; train a model and save_checkpoint() it first")
     payload = _read(path)
+    if payload["config"] is None:      # a notebook's own module, saved by load_or_train: no config to rebuild it from
+        return _load_module(path, payload, model, device)
     model_class = models.MODELS.get(payload["class"])
     if model_class is None and model is not None and type(model).__name__ == payload["class"]:
         model_class = type(model)               # the model given supplies its class, registered or not
@@ -171,6 +175,23 @@ def load_checkpoint(path, device=None, model=None):
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
     return target.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+def _load_module(path, payload, model, device):
+    """The weights of a module that is not vae_lib's, into ``model``, which must be of the saved class."""
+    if model is None or type(model).__name__ != payload["class"]:
+        given = "" if model is None else f"; the model given is a {type(model).__name__}"
+        raise CheckpointError(
+            f"{path} holds a {payload['class']}, which is not a registered model class: a module of a notebook's "
+            f"own, saved by load_or_train. Build one as its notebook does and load the weights into it: "
+            f"load_checkpoint(path, model=...){given}.")
+    try:
+        model.load_state_dict(payload["state_dict"])
+    except Exception as error:
+        reason = str(error).strip().splitlines()[0]
+        raise CheckpointError(f"{path} holds a {payload['class']} whose weights do not fit the one given "
+                              f"({type(error).__name__}: {reason}). Build it with the settings it was trained with.") from None
+    return model.to(choose_device(device)).eval(), payload.get("history", {})
 
 
 # Settings that every model's config held in version 0.1.0, at these values for models that did not use them.

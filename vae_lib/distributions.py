@@ -111,6 +111,15 @@ def log_gaussian_mixture(z, means, logvars):
     return torch.logsumexp(log_each, dim=-1) - math.log(means.shape[0])
 
 
+def sample_gaussian_mixture(n, means, logvars, generator=None):
+    """n draws from the equal-weight mixture of ``log_gaussian_mixture``: a component c uniformly at random, then
+    z = mean_c + exp(logvar_c / 2) * eps with eps ~ N(0, I); shape (n, d). The learned priors' sampler
+    (MixturePriorVAE's, VampPriorVAE's) and notebook 13's mixture prior's. Taught in notebook 11 §4."""
+    pick = torch.randint(len(means), (n,), generator=generator, device=means.device)
+    eps = torch.randn(n, means.shape[-1], generator=generator, device=means.device)
+    return means[pick] + torch.exp(0.5 * logvars[pick]) * eps
+
+
 def kl_penalty(mu, logvar, beta, step, warmup_steps=0, free_bits=0.0):
     """The KL part of the loss with KL warm-up and free bits, a scalar:
 

@@ -139,13 +139,13 @@ class HierarchicalVAE(VAE):
     def encode(self, x, y=None):
         """(mu, logvar) of every level's q, joined bottom first, with each level above set to its posterior mean.
         (The lower levels' q depends on the sample above; this is the deterministic path, for active units.)"""
-        self._with_label(x, y)
+        self._check_labels(y)
         levels = self.infer(x, use_means=True)
         return torch.cat([mu for _, mu, _, _, _ in levels], -1), torch.cat([lv for _, _, lv, _, _ in levels], -1)
 
     def decode(self, z, y=None):
         """Parameters of p(x | z_1), from the bottom level of z = [z_1, ..., z_L]."""
-        self._with_label(z, y)
+        self._check_labels(y)
         return self.decoder(z[..., :self.levels[0]])
 
     def forward(self, x, y=None):
@@ -164,14 +164,14 @@ class HierarchicalVAE(VAE):
 
     def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO = log p(x|z_1) - beta * (sum of the levels' KLs), one sample of every level."""
-        self._with_label(x, y)
+        self._check_labels(y)
         reconstruction, kls = self.level_terms(x)
         kl = kls.sum(-1)
         return ELBO(reconstruction - beta * kl, reconstruction, kl)
 
     def sample_posterior(self, x, k=None, y=None, generator=None):
         """z = [z_1, ..., z_L] ~ q(z|x) and log q(z|x) = sum_l log q(z_l | x, z_{l+1})."""
-        self._with_label(x, y)
+        self._check_labels(y)
         levels = self.infer(x, k, generator)
         z = torch.cat([lvl[0] for lvl in levels], -1)
         return z, sum(gaussian_log_likelihood(z_l, mu_q, logvar_q) for z_l, mu_q, logvar_q, _, _ in levels)

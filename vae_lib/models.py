@@ -33,7 +33,7 @@ from torch import nn
 
 from . import _arguments
 from .distributions import (bernoulli_log_likelihood, gaussian_log_likelihood, kl_normal_std,
-                            log_gaussian_mixture, reparameterize)
+                            log_gaussian_mixture, reparameterize, sample_gaussian_mixture)
 
 
 # By name, so a checkpoint's configuration stays plain data. SiLU (x * sigmoid(x)) is
@@ -276,16 +276,20 @@ class VAE(nn.Module):
         return (mlp([c.data_dim + self.num_classes, *c.hidden, 2 * c.latent_dim], c.activation),
                 mlp([c.latent_dim + self.num_classes, *reversed(c.hidden), c.data_dim], c.activation))
 
+    def _check_labels(self, y):
+        """Refuse a missing label y for a model that takes one, and a label for a model that takes none."""
+        if y is None and self.conditional:
+            raise ValueError(f"{type(self).__name__} needs the class labels y (shape (batch,)) with its images")
+        if y is not None and not self.conditional:  # elbo(x, 0.5) meant beta: it is keyword-only, elbo(x, beta=0.5)
+            raise TypeError(f"{type(self).__name__} takes no labels y, got {y!r}; pass beta by name, "
+                            f"e.g. elbo(x, beta=0.5)")
+
     def _with_label(self, h, y):
         """h, or [h, one_hot(y)] along the last axis when a label y (batch,) is given; y is broadcast over
         h's leading axes (e.g. k samples of z per example)."""
+        self._check_labels(y)
         if y is None:
-            if self.conditional:
-                raise ValueError(f"{type(self).__name__} needs the class labels y (shape (batch,)) with its images")
             return h
-        if not self.conditional:  # elbo(x, 0.5) meant beta: it is keyword-only, elbo(x, beta=0.5)
-            raise TypeError(f"{type(self).__name__} takes no labels y, got {y!r}; pass beta by name, "
-                            f"e.g. elbo(x, beta=0.5)")
         one_hot = nn.functional.one_hot(y, self.num_classes).to(h.dtype)
         return torch.cat([h, one_hot.expand(*h.shape[:-1], self.num_classes)], dim=-1)
 
@@ -567,10 +571,7 @@ class VampPriorVAE(VAE):
 
     def sample_prior(self, n, generator=None):
         """n codes z ~ p(z): a pseudo-input k uniformly at random, then z ~ q(z|u_k)."""
-        mu, logvar = self.prior_components()
-        pick = torch.randint(len(mu), (n,), generator=generator, device=mu.device)
-        eps = torch.randn(n, self.latent_dim, generator=generator, device=mu.device)
-        return mu[pick] + torch.exp(0.5 * logvar[pick]) * eps
+        return sample_gaussian_mixture(n, *self.prior_components(), generator)
 
     def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
@@ -603,9 +604,7 @@ class MixturePriorVAE(VAE):
 
     def sample_prior(self, n, generator=None):
         """n codes z ~ p(z): a component c uniformly at random, then z ~ N(m_c, diag exp(v_c))."""
-        pick = torch.randint(len(self.prior_means), (n,), generator=generator, device=self.prior_means.device)
-        eps = torch.randn(n, self.latent_dim, generator=generator, device=self.prior_means.device)
-        return self.prior_means[pick] + torch.exp(0.5 * self.prior_logvars[pick]) * eps
+        return sample_gaussian_mixture(n, self.prior_means, self.prior_logvars, generator)
 
     def elbo(self, x, y=None, *, beta=1.0):
         """Per-example ELBO, one sample of z; the KL is log q(z|x) - log p(z) at that sample."""
