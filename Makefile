@@ -142,7 +142,7 @@ course-folder-missing:
 course: $(if $(COURSE),teacher-setup,course-folder-missing)
 	$(BIN)/python notebooks/assignments/course.py "$(COURSE)" $(if $(EXCHANGE),--exchange "$(EXCHANGE)")
 
-## Test log-likelihood of notebooks 05 and 06 models on the whole test split (README, Quality)
+## Test log-likelihood of notebooks 05 and 06 models on the whole test split, and of the digits comparisons of 10, 11 and 13 (README, Quality)
 quality: setup
 	$(BIN)/python benchmarks/quality.py
 

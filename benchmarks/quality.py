@@ -11,16 +11,20 @@ with benchmarks/recipe_search.py), and this script reads them from the checkpoin
 This is the one place where the series touches MNIST's test split. Notebooks 10 and 11 compare models on
 scikit-learn's 8x8 digits; this script prints their final test numbers again from their checkpoints (seeds 0-2):
 log p(x) with k = 5,000 on the 300 test digits, binarized as the notebooks do, and each model's paired difference
-from its control over the seeds. Notebook 10: K = 1, 5, 50 samples in the bound; notebook 11: a flow posterior
+from its control over the seeds. Notebook 10: a PixelCNN decoder against its control with the masks emptied
+(§2; the class is built from the notebook's own code), and K = 1, 5, 50 samples in the bound (§3); notebook 11: a flow posterior
 against the Gaussian, and a mixture-of-Gaussians prior and the VampPrior against N(0, I); notebook 13: a two-level
 VAE against one level, trained on the ELBO (the two-level model's bottom level collapses) and with the free bits
 the notebook chose on validation.
 """
 
 import argparse
+import ast
+import json
 import math
 import sys
 import time
+from pathlib import Path
 
 import torch
 
@@ -73,6 +77,7 @@ def main():
               f"{(log_lik - elbo).mean():6.2f} {seconds:8.0f}  {type(model).__name__}, "
               f"hidden={list(model.config.hidden)}, {model.config.activation}; {recipe}")
 
+    pixel_comparison(device)
     digits_comparison(device)
 
 
@@ -96,13 +101,66 @@ def digits_comparison(device, seeds=(0, 1, 2)):
                     sys.exit(f"{error}\nRun notebooks 10 and 11 first: they train the digits models this part measures.")
                 log_lik = vae_lib.log_likelihood(model, x_test, k=5000, generator=torch.Generator(device=device).manual_seed(0))
                 values[label, seed] = log_lik.mean().item()
-        control = next(iter(models))
-        print(f"\n8x8 digits ({title}), {len(x_test)} test images, k = 5,000")
-        for label in models:
-            differences = torch.tensor([values[label, s] - values[control, s] for s in seeds])
-            mean = sum(values[label, s] for s in seeds) / len(seeds)
-            print(f"{label:>18}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus {control}'s: "
-                  f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
+        print_paired(title, list(models), values, seeds, len(x_test), 5000)
+
+
+def pixel_comparison(device, seeds=(0, 1, 2), k=5000):
+    """Notebook 10 §2: test log p(x) of the VAEs with a PixelCNN decoder, its masks against the control with the
+    masks emptied, for each path of the code, paired over seeds. The class lives in the notebook (README's tour of
+    vae_lib says why), so it is built from the notebook's own code."""
+    own = notebook_definitions(NOTEBOOK_10, ("MaskedConv2d", "PixelVAE", "pixel_log_likelihood"), device=device)
+    x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
+                              torch.Generator(device=device).manual_seed(1))       # as notebook 10 binarizes it
+    for path_label, z_path in (("z as a bias", "bias"), ("z per pixel", "pixel")):
+        values, epochs = {}, set()
+        for label, masks in (("masks emptied", "masks_emptied"), ("masks", "masks")):
+            for seed in seeds:
+                path = vae_lib.checkpoint_path(f"10_pixel_vae_{z_path}_{masks}_seed{seed}")
+                try:
+                    model, history = vae_lib.load_checkpoint(path, device=device, model=own["PixelVAE"](z_path))
+                except vae_lib.CheckpointError as error:
+                    sys.exit(f"{error}\nRun notebook 10 first: it trains the models this part measures.")
+                values[label, seed] = own["pixel_log_likelihood"](model, x_test, k=k).mean().item()
+                epochs.add(history["settings"]["epochs"])
+        print_paired(f"notebook 10 §2, a PixelCNN decoder, {path_label}, {'/'.join(map(str, sorted(epochs)))} epochs",
+                     ("masks emptied", "masks"), values, seeds, len(x_test), k)
+
+
+NOTEBOOK_10 = Path(__file__).resolve().parent.parent / "notebooks" / "10_strong_decoders_and_iwae.ipynb"
+
+
+def notebook_definitions(notebook, names, **namespace):
+    """{name: object} for the classes and functions ``names`` as a notebook's code cells define them: each
+    definition is run alone, in a namespace holding the notebook's imports (torch, nn, F, math, vae_lib) and
+    ``namespace``. A name the notebook no longer defines is an error that names it."""
+    scope = {"torch": torch, "nn": torch.nn, "F": torch.nn.functional, "math": math, "vae_lib": vae_lib, **namespace}
+    for cell in json.loads(Path(notebook).read_text())["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        try:
+            tree = ast.parse(source)
+        except SyntaxError:  # a cell with IPython syntax (%, !): it defines nothing we read
+            continue
+        for node in tree.body:
+            if isinstance(node, (ast.ClassDef, ast.FunctionDef)) and node.name in names:
+                exec(compile(ast.Module(body=[node], type_ignores=[]), str(notebook), "exec"), scope)
+    missing = [name for name in names if name not in scope]
+    if missing:
+        raise LookupError(f"{Path(notebook).name} defines no {', '.join(missing)}: benchmarks/quality.py reads "
+                          f"them from its code cells; update the names there")
+    return {name: scope[name] for name in names}
+
+
+def print_paired(title, labels, values, seeds, images, k):
+    "Each label's mean test log p(x) over seeds, and its paired difference from the first label's (the control)."
+    control = labels[0]
+    print(f"\n8x8 digits ({title}), {images} test images, k = {k:,}")
+    for label in labels:
+        differences = torch.tensor([values[label, s] - values[control, s] for s in seeds])
+        mean = sum(values[label, s] for s in seeds) / len(seeds)
+        print(f"{label:>18}: log p(x) {mean:7.2f} (mean over seeds {', '.join(map(str, seeds))}); minus {control}'s: "
+              f"{differences.mean():+.2f} ± {differences.std() / math.sqrt(len(seeds)):.2f}")
 
 
 def final_validation(name, device, notebook):

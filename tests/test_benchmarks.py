@@ -8,6 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import torch
+
+import vae_lib
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -46,3 +51,27 @@ def test_conv_vs_mlp_writes_its_three_rows(tmp_path):
     assert mlp["steps"] == conv["steps"] == 20 and stored["test_images"] == 20
     assert conv_time["steps"] <= 20 and conv_time["train_seconds"] < mlp["train_seconds"] + 1.0  # stops one step late at most
     assert all(r["test_log_px"] < 0 and r["test_log_px"] >= r["test_elbo"] - 50 for r in stored["rows"])
+
+
+@pytest.mark.notebooks("10")
+def test_quality_builds_notebook_10s_pixel_vae_from_the_notebook_and_loads_its_checkpoints(tmp_path):
+    """make quality measures notebook 10 §2's PixelVAEs with the notebook's own class and estimator (one copy of
+    each, in the notebook): the definitions are found, a saved model loads back into one built from them and gets
+    the same log p(x) estimates, and a name the notebook does not define is an error that names it."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import quality
+    own = quality.notebook_definitions(quality.NOTEBOOK_10, ("MaskedConv2d", "PixelVAE", "pixel_log_likelihood"),
+                                       device="cpu")
+    torch.manual_seed(0)
+    trained = own["PixelVAE"]("pixel")
+
+    def train(model, epochs):
+        return {"epochs": epochs}
+
+    vae_lib.load_or_train(trained, tmp_path / "pixel.pt", train, epochs=1)
+    loaded, history = vae_lib.load_checkpoint(tmp_path / "pixel.pt", model=own["PixelVAE"]("pixel"))
+    x = torch.bernoulli(torch.full((5, 64), 0.3), generator=torch.Generator().manual_seed(1))
+    first, again = (own["pixel_log_likelihood"](model, x, k=3) for model in (trained.eval(), loaded))
+    assert history["epochs"] == 1 and first.shape == (5,) and (first < 0).all() and torch.equal(first, again)
+    with pytest.raises(LookupError, match="defines no NotThere"):
+        quality.notebook_definitions(quality.NOTEBOOK_10, ("PixelVAE", "NotThere"))
