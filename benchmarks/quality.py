@@ -46,6 +46,7 @@ DIGITS = {"notebook 10 §3, trained on L_K for 200 epochs": {f"K = {K}": f"10_di
               "two levels, free bits": "13_two_levels_free_bits_{free_bits}_seed{seed}"}}
 FREE_BITS = ("05", "10")   # notebook 13's candidates (0.5 and 1.0), by their checkpoint names
 COMPONENTS = (10, 50, 300)  # notebook 11's candidates for C, tried on the VampPrior with seed 0
+NOTEBOOK_10 = Path(__file__).resolve().parent.parent / "notebooks" / "10_strong_decoders_and_iwae.ipynb"  # its PixelVAE
 
 
 def main():
@@ -83,8 +84,7 @@ def main():
 
 def digits_comparison(device, seeds=(0, 1, 2)):
     "Notebooks 10 §3, 11 §3-4 and 13 §2: test log p(x) of the models trained on 8x8 digits, and paired differences from the control."
-    x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
-                              torch.Generator(device=device).manual_seed(1))       # as notebooks 10 and 11 binarize it
+    x_test = digits_test_images(device)
     for title, models in DIGITS.items():
         if "free bits" in title:
             models = {label: name.replace("{free_bits}", chosen_free_bits(device, seeds)) for label, name in models.items()}
@@ -109,8 +109,7 @@ def pixel_comparison(device, seeds=(0, 1, 2), k=5000):
     masks emptied, for each path of the code, paired over seeds. The class lives in the notebook (README's tour of
     vae_lib says why), so it is built from the notebook's own code."""
     own = notebook_definitions(NOTEBOOK_10, ("MaskedConv2d", "PixelVAE", "pixel_log_likelihood"), device=device)
-    x_test = vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
-                              torch.Generator(device=device).manual_seed(1))       # as notebook 10 binarizes it
+    x_test = digits_test_images(device)
     for path_label, z_path in (("z as a bias", "bias"), ("z per pixel", "pixel")):
         values, epochs = {}, set()
         for label, masks in (("masks emptied", "masks_emptied"), ("masks", "masks")):
@@ -126,7 +125,10 @@ def pixel_comparison(device, seeds=(0, 1, 2), k=5000):
                      ("masks emptied", "masks"), values, seeds, len(x_test), k)
 
 
-NOTEBOOK_10 = Path(__file__).resolve().parent.parent / "notebooks" / "10_strong_decoders_and_iwae.ipynb"
+def digits_test_images(device):
+    "The 300 test digits, binarized once as notebooks 10, 11 and 13 binarize them (seed 1)."
+    return vae_lib.binarize(vae_lib.load_digits(split="test", device=device)[0],
+                            torch.Generator(device=device).manual_seed(1))
 
 
 def notebook_definitions(notebook, names, **namespace):
