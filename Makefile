@@ -69,8 +69,12 @@ book: setup
 repository:
 	$(PYTHON) book/set_repository.py "$(URL)"
 
-## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests
-TEST_ARGS := notebooks tests --nbval -p no:cacheprovider --durations=25
+## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests.
+## Two pytest-xdist workers, each running whole notebooks on its share of the cores (conftest.py); TEST_WORKERS=1
+## runs everything in one process, in the same order.
+TEST_WORKERS ?= 2
+PARALLEL := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
+TEST_ARGS := notebooks tests --nbval -p no:cacheprovider --durations=25 $(PARALLEL)
 test: setup chromium
 	$(BIN)/python -m pytest $(TEST_ARGS)
 
@@ -86,7 +90,7 @@ test-one: setup chromium
 ## (non-vectorized) kernels, as on a machine unlike ours. After `make test` it loads the models that run saved.
 PORTABLE_ENV := OMP_NUM_THREADS=1 MKL_NUM_THREADS=1 ATEN_CPU_CAPABILITY=default
 portability: setup
-	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider
+	$(PORTABLE_ENV) $(BIN)/python -m pytest notebooks --nbval -p no:cacheprovider $(PARALLEL)
 
 ## The README's screenshots (figures/latent_sliders.png, figures/digit_style_explorer.png, figures/book_04_vae.png), taken by the browser
 ## tests; a plain `make test` writes them to build/figures/ instead, so tests never change a tracked file

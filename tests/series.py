@@ -7,6 +7,9 @@
                             notebooks whose models it loads, so an edit retrains only what it can change
     prepare_cache(stem)     that notebook's checkpoint folder, build/checkpoints/<stem>-<key>/, holding links to
                             the checkpoints of the notebooks it loads from
+    work_unit(stem)         the notebooks one pytest-xdist worker runs in a row (a notebook and those that load
+                            its models alone)
+    wait_until_ran(stems)   with pytest-xdist, wait until the other workers have run these notebooks
 
 Plain Python (json, hashlib): the Makefile runs ``python3 tests/series.py graded`` before any install.
 """
@@ -18,6 +21,7 @@ import platform
 import re
 import shutil
 import sys
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -140,11 +144,13 @@ def remove_stale_folders(root=ROOT):
 
 def prepare_cache(stem, root=ROOT):
     """The notebook's checkpoint folder, made if missing, with links to the checkpoints of the notebooks it loads
-    models from (a file of its own with the same name is kept). Returns the folder."""
+    models from (a file of its own with the same name is kept), once this run has trained them. Returns the folder."""
     folder = cache_folder(stem, root)
     folder.mkdir(parents=True, exist_ok=True)
     for other in loads_models_of(stem, root):
         source = prepare_cache(other, root)
+        if root == ROOT:
+            wait_until_ran([other])
         for path in sorted(source.glob("*.pt")):
             _link(path, folder / path.name)
     return folder
@@ -157,9 +163,72 @@ def union_cache(stems, root=ROOT):
     folder = root / "build" / "checkpoints" / f"union-{digest}"
     folder.mkdir(parents=True, exist_ok=True)
     for stem in stems:
+        if root == ROOT:
+            wait_until_ran([stem])
         for path in sorted(prepare_cache(stem, root).glob("*.pt")):
             _link(path, folder / path.name)
     return folder
+
+
+def work_unit(stem, root=ROOT):
+    """The name of the notebooks that one pytest-xdist worker runs in a row (conftest.py's scheduler): a notebook
+    that loads the models of exactly one other joins that one's unit (05, 06 and 13 run in a row), so it never waits
+    for another worker; one that loads several (the explorer) has its own unit and waits (``wait_until_ran``)."""
+    loaded = loads_models_of(stem, root)
+    return work_unit(loaded[0], root) if len(loaded) == 1 else stem
+
+
+# With pytest-xdist, each worker runs whole work units, in the collection's order (notebooks first, conftest.py).
+# A worker that needs models another worker is training waits for it: the worker that ran a notebook leaves a file
+# in build/pytest-runs/ named by the run (pytest-xdist's PYTEST_XDIST_TESTRUNUID, the same in every worker) and the
+# notebook. A worker only ever waits for work that comes earlier in the collection's order, so it cannot deadlock.
+RUNS = ROOT / "build" / "pytest-runs"
+WAIT_SECONDS = 1800  # a worker that died never marks its notebook: past this, go on (and train what is missing)
+_run_notebooks = set()
+
+
+def set_run_notebooks(stems):
+    """The notebooks this pytest run executes under nbval (conftest.py, after --notebook has chosen)."""
+    _run_notebooks.clear()
+    _run_notebooks.update(stems)
+
+
+def run_notebooks():
+    return set(_run_notebooks)
+
+
+def _ran_marker(stem):
+    return RUNS / f"{os.environ['PYTEST_XDIST_TESTRUNUID']}-{stem}"
+
+
+def mark_ran(stem):
+    """Say that this worker has run every cell of the notebook, so the models it trains are saved."""
+    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        RUNS.mkdir(parents=True, exist_ok=True)
+        _ran_marker(stem).touch()
+
+
+def wait_until_ran(stems, poll_seconds=1.0):
+    """With pytest-xdist, return once every one of these notebooks that this run executes has been run (by any
+    worker). Without it, or for notebooks the run leaves out, return at once."""
+    if not os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        return
+    waiting = sorted(stem for stem in stems if stem in _run_notebooks)
+    deadline = time.monotonic() + WAIT_SECONDS
+    while waiting and time.monotonic() < deadline:
+        waiting = [stem for stem in waiting if not _ran_marker(stem).exists()]
+        if waiting:
+            time.sleep(poll_seconds)
+    if waiting:
+        print(f"series.py: gave up waiting for another worker to run {', '.join(waiting)}; going on", file=sys.stderr)
+
+
+def remove_old_run_markers(hours=12):
+    """The markers of runs that ended long ago (a run's own are a few hours old at most)."""
+    if RUNS.is_dir():
+        for path in RUNS.iterdir():
+            if time.time() - path.stat().st_mtime > hours * 3600:
+                path.unlink(missing_ok=True)
 
 
 def _link(source, target):

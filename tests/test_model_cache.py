@@ -4,6 +4,8 @@ that trains its models, so an edit retrains only what it can change, and a stale
 import json
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -48,6 +50,53 @@ def test_the_notebooks_that_load_models_are_read_off_their_code():
     assert series.loads_models_of("latent_explorer") == ["05_train_and_explore", "08_conv_and_conditional"]
     assert series.loads_models_of("01_elbo") == []
     assert series.loads_models_of("13_hierarchies_and_diffusion") == ["06_evaluating_vaes"]
+
+
+def test_with_two_workers_a_notebook_runs_in_a_row_with_those_that_load_its_models_alone():
+    assert {series.work_unit(stem) for stem in ["05_train_and_explore", "06_evaluating_vaes",
+                                                 "13_hierarchies_and_diffusion"]} == {"05_train_and_explore"}
+    assert series.work_unit("08_conv_and_conditional") == "08_conv_and_conditional"
+    assert series.work_unit("latent_explorer") == "latent_explorer", "it loads two notebooks' models: it waits"
+
+
+@pytest.fixture
+def a_parallel_run(tmp_path, monkeypatch):
+    """A pytest-xdist run (its run id) that executes notebooks 05 and 06, with its markers in a scratch folder."""
+    monkeypatch.setattr(series, "RUNS", tmp_path / "runs")
+    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run1")
+    running = series.run_notebooks()
+    series.set_run_notebooks({"05_train_and_explore", "06_evaluating_vaes"})
+    yield
+    series.set_run_notebooks(running)
+
+
+def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those(a_parallel_run, monkeypatch):
+    started = time.monotonic()
+    series.wait_until_ran(["08_conv_and_conditional", "latent_explorer"])  # not in this run: nothing to wait for
+    assert time.monotonic() - started < 0.5
+
+    marker = threading.Timer(0.5, series.mark_ran, ["05_train_and_explore"])  # the other worker finishes 05
+    marker.start()
+    series.wait_until_ran(["05_train_and_explore"], poll_seconds=0.05)
+    assert 0.4 < time.monotonic() - started < 5, "returns once 05 has run, not before"
+    marker.join()
+
+    monkeypatch.setattr(series, "WAIT_SECONDS", 0.2)  # a worker that died: give up, and say so
+    series.wait_until_ran(["06_evaluating_vaes"], poll_seconds=0.05)
+
+    monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run2")  # another run's marker does not count
+    monkeypatch.setattr(series, "WAIT_SECONDS", 1800)
+    threading.Timer(0.3, series.mark_ran, ["05_train_and_explore"]).start()
+    series.wait_until_ran(["05_train_and_explore"], poll_seconds=0.05)
+    assert sorted(p.name for p in series.RUNS.iterdir()) == ["run1-05_train_and_explore", "run2-05_train_and_explore"]
+
+
+def test_without_workers_nothing_waits(a_parallel_run, monkeypatch):
+    monkeypatch.delenv("PYTEST_XDIST_TESTRUNUID")
+    started = time.monotonic()
+    series.wait_until_ran(["05_train_and_explore"])
+    series.mark_ran("05_train_and_explore")
+    assert time.monotonic() - started < 0.5 and not series.RUNS.exists()
 
 
 def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_load_its_models(copy_of_the_code):
