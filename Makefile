@@ -71,7 +71,7 @@ repository:
 
 ## Every test: vae_lib unit tests, every notebook under nbval (strict output comparison), then the browser tests.
 ## Two pytest-xdist workers, each running whole notebooks on its share of the cores (conftest.py); TEST_WORKERS=1
-## runs everything in one process, in the same order.
+## runs everything in one process (tests/README.md, "Two workers").
 TEST_WORKERS ?= 2
 PARALLEL := $(if $(filter-out 0 1,$(TEST_WORKERS)),-n $(TEST_WORKERS))
 TEST_ARGS := notebooks tests --nbval -p no:cacheprovider --durations=25 $(PARALLEL)

@@ -11,9 +11,9 @@ reused. The unit tests' models go to build/checkpoints/tests-<vae_lib key>/. Fig
 The kernel that nbval starts for a notebook inherits VAE_CHECKPOINT_DIR pointing at that notebook's folder. A
 VAE_CHECKPOINT_DIR set by hand is kept as it is, for every notebook.
 
-`make test` runs two pytest-xdist workers (-n 2), each on its share of the cores: a worker runs
-whole notebooks, and one that needs models another worker is training waits for them (tests/series.py). Without
--n, everything runs in one process, in the same order.
+`make test` runs two pytest-xdist workers (-n 2), each on its share of the cores: a worker runs whole notebooks, and
+one that needs models another worker is training waits for them (tests/series.py). Without -n, everything runs in
+one process, in the order of pytest_collection_modifyitems.
 """
 
 import os
@@ -32,8 +32,8 @@ collect_ignore = ["notebooks/assignments", "build"]  # student versions are test
 def pytest_configure(config):
     config.addinivalue_line("markers", "notebooks(*prefixes): the notebooks a test concerns, e.g. "
                                        "notebooks('08') (make test-one NB=08 runs it); no prefix: every notebook")
-    if os.environ.get("PYTEST_XDIST_WORKER"):  # a pytest-xdist worker: the controller has chosen the folders
-        _share_the_cores()
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the controller has chosen the folders
+        _share_the_cores(config.workerinput["workercount"])
     else:
         by_notebook = not os.environ.get("VAE_CHECKPOINT_DIR")  # else the user's folder, for every notebook and test
         os.environ[series.BY_NOTEBOOK] = "1" if by_notebook else "0"
@@ -43,37 +43,54 @@ def pytest_configure(config):
             folder.mkdir(parents=True, exist_ok=True)
             os.environ["VAE_CHECKPOINT_DIR"] = str(folder)
         series.remove_old_run_markers()
+        if config.pluginmanager.hasplugin("xdist") and config.getoption("numprocesses", None):
+            _download_mnist_once()
     os.environ.setdefault("VAE_FIGURES_DIR", str(ROOT / "build" / "figures"))
 
 
-def _share_the_cores():
+def _download_mnist_once():
+    """Online, with no MNIST yet: download it here, before the workers start, so that two notebooks never download
+    it at once. Any failure is left to the notebooks, which say what to do."""
+    from vae_lib import data, paths
+    if not all((paths.data_dir() / "MNIST" / "raw" / name).is_file() for name in data.MNIST_FILES):
+        try:
+            data.load_mnist(split="test")
+        except Exception:
+            pass
+
+
+def _share_the_cores(workers):
     """Each of pytest-xdist's workers (make test runs two) gets its share of the cores, and so do the notebooks'
-    kernels it starts (they inherit OMP_NUM_THREADS): small models train faster on one thread per process than on
-    two threads in one. Thread counts set by hand are kept."""
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    share = str(max(1, (os.cpu_count() or 1) // workers))
-    os.environ.setdefault("OMP_NUM_THREADS", share)
-    os.environ.setdefault("MKL_NUM_THREADS", share)
+    kernels it starts (they inherit OMP_NUM_THREADS). Thread counts set by hand are kept."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    share = str(max(1, cores // workers))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        if not os.environ.get(name, "").strip().isdigit():
+            os.environ[name] = share
     import torch
     torch.set_num_threads(int(os.environ["OMP_NUM_THREADS"]))
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
-    """With pytest-xdist (make test: -n 2), what one worker runs in a row: a notebook's cells, with those of the
-    notebooks that load its models alone (series.work_unit: 05, 06 and 13), or one test file. The units are handed
-    out in the collection's order (pytest_collection_modifyitems)."""
+    """With pytest-xdist (make test: -n 2), the scheduler: its units are handed out in the collection's order."""
     from xdist.scheduler import LoadScopeScheduling
+
+    units = {f"notebooks/{stem}.ipynb": series.work_unit(stem) for stem in series.notebook_stems()}
 
     class ByWorkUnit(LoadScopeScheduling):
         def _split_scope(self, nodeid):
-            path = nodeid.split("::")[0]
-            stem = Path(path).stem
-            return series.work_unit(stem) if path.startswith("notebooks/") and stem in notebooks else path
+            return work_unit(nodeid, units)
 
-    notebooks = series.notebook_stems()
     config.option.loadscopereorder = False  # keep the collection's order (pytest-xdist would sort by size): a worker
     return ByWorkUnit(config, log)          # then only ever waits for earlier work, so it cannot deadlock
+
+
+def work_unit(nodeid, units):
+    """What one worker runs in a row: a notebook's cells, with those of the notebooks that load its models alone
+    (``units``, from series.work_unit: 05, 06 and 13 are one unit), or one test file."""
+    path = nodeid.split("::")[0]
+    return units.get(path, path)
 
 
 def _notebook(item):
@@ -84,28 +101,39 @@ def _notebook(item):
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item):
     """Before nbval starts a notebook's kernel (its first cell's setup), point VAE_CHECKPOINT_DIR at its folder;
-    before any other test, at the unit tests' folder. With pytest-xdist, the round trip and the browser tests first
-    wait until the other worker has run every notebook: they load the notebooks' models, and their processes would
-    otherwise share the cores with a notebook that times its own training (09, 10, 11 and 13 compare at equal time)."""
+    before any other test, at the unit tests' folder. With pytest-xdist, a notebook first waits until the notebooks
+    whose models it loads have run, and the round trip and the browser tests until every notebook of the run has:
+    they load the notebooks' models, and their processes would otherwise share the cores with a notebook that times
+    its own training (09, 10 and 13 compare models at equal time)."""
+    notebook = _notebook(item)
     if stage(item) in (1, 3):
         series.wait_until_ran(series.run_notebooks())
-    if not series.cache_by_notebook():
-        return
-    notebook = _notebook(item)
+    elif notebook and notebook not in _folders:
+        series.wait_until_ran(series.loads_models_of(notebook))
     if notebook not in _folders:
-        _folders[notebook] = series.prepare_cache(notebook) if notebook else series.library_cache_folder()
-    os.environ["VAE_CHECKPOINT_DIR"] = str(_folders[notebook])
+        by_notebook = series.cache_by_notebook()
+        _folders[notebook] = (series.prepare_cache(notebook) if notebook else series.library_cache_folder()) \
+            if by_notebook else None
+    if _folders[notebook] is not None:
+        os.environ["VAE_CHECKPOINT_DIR"] = str(_folders[notebook])
 
 
 _folders = {}  # notebook stem (None for the other tests): its checkpoint folder, prepared once per run
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_teardown(item, nextitem):
-    """After a notebook's last cell, say so: another pytest-xdist worker may be waiting for its models."""
+    """After a notebook's last cell, say so: another pytest-xdist worker may be waiting for its models (saved as
+    each was trained, so before this)."""
     notebook = _notebook(item)
     if notebook and (nextitem is None or _notebook(nextitem) != notebook):
         series.mark_ran(notebook)
+
+
+def pytest_sessionfinish(session):
+    """A worker stopped early (-x, --maxfail, Ctrl-C) leaves notebooks unrun: say so, so that no one waits for them."""
+    if hasattr(session.config, "workerinput") and (session.shouldfail or session.shouldstop):
+        series.mark_stopped()
 
 
 def pytest_addoption(parser):
@@ -143,8 +171,22 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=[item for item in items if item not in kept])
         items[:] = kept
 
-    items.sort(key=stage)  # stable: keeps each stage's own order
-    series.set_run_notebooks({_notebook(item) for item in items} - {None})
+    items.sort(key=order)  # stable: keeps each notebook's cells, and each test file's tests, in their order
+
+
+def pytest_collection_finish(session):
+    """The notebooks the run executes, once every plugin has deselected what it leaves out (-k, -m, --deselect)."""
+    series.set_run_notebooks({_notebook(item) for item in session.items} - {None})
+
+
+def order(item):
+    """The notebooks in reading order (whatever order the command line named them in), then the round trip, the
+    unit tests and the browser tests: a notebook comes after those whose models it loads."""
+    notebook = _notebook(item)
+    return (stage(item), _READING_ORDER.index(notebook) if notebook else 0)
+
+
+_READING_ORDER = series.notebook_stems()
 
 
 def stage(item):

@@ -144,13 +144,11 @@ def remove_stale_folders(root=ROOT):
 
 def prepare_cache(stem, root=ROOT):
     """The notebook's checkpoint folder, made if missing, with links to the checkpoints of the notebooks it loads
-    models from (a file of its own with the same name is kept), once this run has trained them. Returns the folder."""
+    models from (a file of its own with the same name is kept). Returns the folder."""
     folder = cache_folder(stem, root)
     folder.mkdir(parents=True, exist_ok=True)
     for other in loads_models_of(stem, root):
         source = prepare_cache(other, root)
-        if root == ROOT:
-            wait_until_ran([other])
         for path in sorted(source.glob("*.pt")):
             _link(path, folder / path.name)
     return folder
@@ -163,8 +161,6 @@ def union_cache(stems, root=ROOT):
     folder = root / "build" / "checkpoints" / f"union-{digest}"
     folder.mkdir(parents=True, exist_ok=True)
     for stem in stems:
-        if root == ROOT:
-            wait_until_ran([stem])
         for path in sorted(prepare_cache(stem, root).glob("*.pt")):
             _link(path, folder / path.name)
     return folder
@@ -178,17 +174,20 @@ def work_unit(stem, root=ROOT):
     return work_unit(loaded[0], root) if len(loaded) == 1 else stem
 
 
-# With pytest-xdist, each worker runs whole work units, in the collection's order (notebooks first, conftest.py).
-# A worker that needs models another worker is training waits for it: the worker that ran a notebook leaves a file
-# in build/pytest-runs/ named by the run (pytest-xdist's PYTEST_XDIST_TESTRUNUID, the same in every worker) and the
-# notebook. A worker only ever waits for work that comes earlier in the collection's order, so it cannot deadlock.
+# With pytest-xdist, each worker runs whole work units, in the collection's order (notebooks first, in reading order:
+# conftest.py). A worker that needs models another worker is training waits for it: the worker that ran a notebook
+# leaves a file in build/pytest-runs/ named by the run (pytest-xdist's PYTEST_XDIST_TESTRUNUID, the same in every
+# worker) and the notebook. A worker only ever waits for a unit that comes earlier in that order, so the workers
+# cannot wait for each other in a circle. A worker stopped early (-x, --maxfail) says so, and no one waits any more;
+# a worker that died says nothing, so a wait gives up after WAIT_SECONDS, once per notebook.
 RUNS = ROOT / "build" / "pytest-runs"
-WAIT_SECONDS = 1800  # a worker that died never marks its notebook: past this, go on (and train what is missing)
+WAIT_SECONDS = 1800  # longer than any notebook takes from an empty cache on a slow machine
 _run_notebooks = set()
+_given_up = set()
 
 
 def set_run_notebooks(stems):
-    """The notebooks this pytest run executes under nbval (conftest.py, after --notebook has chosen)."""
+    """The notebooks this pytest run executes under nbval (conftest.py, once the collection is final)."""
     _run_notebooks.clear()
     _run_notebooks.update(stems)
 
@@ -197,30 +196,41 @@ def run_notebooks():
     return set(_run_notebooks)
 
 
-def _ran_marker(stem):
-    return RUNS / f"{os.environ['PYTEST_XDIST_TESTRUNUID']}-{stem}"
+def _marker(name):
+    return RUNS / f"{os.environ['PYTEST_XDIST_TESTRUNUID']}-{name}"
 
 
 def mark_ran(stem):
-    """Say that this worker has run every cell of the notebook, so the models it trains are saved."""
+    """Say that this worker has run every cell of the notebook (whether they passed or not): the models it trains
+    are saved, or will not be."""
     if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
         RUNS.mkdir(parents=True, exist_ok=True)
-        _ran_marker(stem).touch()
+        _marker(stem).touch()
+
+
+def mark_stopped():
+    """Say that a worker stopped before the end (-x, --maxfail): the notebooks it had left will not run."""
+    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        RUNS.mkdir(parents=True, exist_ok=True)
+        _marker("stopped").touch()
 
 
 def wait_until_ran(stems, poll_seconds=1.0):
     """With pytest-xdist, return once every one of these notebooks that this run executes has been run (by any
-    worker). Without it, or for notebooks the run leaves out, return at once."""
+    worker), or a worker has stopped early. Without it, or for notebooks the run leaves out, return at once."""
     if not os.environ.get("PYTEST_XDIST_TESTRUNUID"):
         return
-    waiting = sorted(stem for stem in stems if stem in _run_notebooks)
+    waiting = sorted(stem for stem in stems if stem in _run_notebooks and stem not in _given_up)
     deadline = time.monotonic() + WAIT_SECONDS
-    while waiting and time.monotonic() < deadline:
-        waiting = [stem for stem in waiting if not _ran_marker(stem).exists()]
+    while waiting and not _marker("stopped").exists():
+        waiting = [stem for stem in waiting if not _marker(stem).exists()]
+        if waiting and time.monotonic() > deadline:
+            _given_up.update(waiting)
+            print(f"series.py: gave up waiting for another worker to run {', '.join(waiting)}; going on",
+                  file=sys.stderr)
+            return
         if waiting:
             time.sleep(poll_seconds)
-    if waiting:
-        print(f"series.py: gave up waiting for another worker to run {', '.join(waiting)}; going on", file=sys.stderr)
 
 
 def remove_old_run_markers(hours=12):

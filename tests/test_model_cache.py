@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 import time
+import types
 
 import pytest
 
@@ -70,7 +71,7 @@ def a_parallel_run(tmp_path, monkeypatch):
     series.set_run_notebooks(running)
 
 
-def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those(a_parallel_run, monkeypatch):
+def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those(a_parallel_run, monkeypatch, capsys):
     started = time.monotonic()
     series.wait_until_ran(["08_conv_and_conditional", "latent_explorer"])  # not in this run: nothing to wait for
     assert time.monotonic() - started < 0.5
@@ -81,14 +82,30 @@ def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those
     assert 0.4 < time.monotonic() - started < 5, "returns once 05 has run, not before"
     marker.join()
 
-    monkeypatch.setattr(series, "WAIT_SECONDS", 0.2)  # a worker that died: give up, and say so
+    monkeypatch.setattr(series, "WAIT_SECONDS", 0.3)  # a worker that died never marks 06: give up, and say so
+    started = time.monotonic()
     series.wait_until_ran(["06_evaluating_vaes"], poll_seconds=0.05)
+    assert 0.3 < time.monotonic() - started < 3 and "gave up waiting for another worker to run 06" in capsys.readouterr().err
+    started = time.monotonic()
+    series.wait_until_ran(["06_evaluating_vaes"], poll_seconds=0.05)   # ... once: the next wait for it is at once
+    assert time.monotonic() - started < 0.2
 
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run2")  # another run's marker does not count
     monkeypatch.setattr(series, "WAIT_SECONDS", 1800)
-    threading.Timer(0.3, series.mark_ran, ["05_train_and_explore"]).start()
+    marker = threading.Timer(0.3, series.mark_ran, ["05_train_and_explore"])
+    marker.start()
+    started = time.monotonic()
     series.wait_until_ran(["05_train_and_explore"], poll_seconds=0.05)
+    assert time.monotonic() - started > 0.2
+    marker.join()
     assert sorted(p.name for p in series.RUNS.iterdir()) == ["run1-05_train_and_explore", "run2-05_train_and_explore"]
+
+
+def test_a_worker_stopped_early_releases_every_wait(a_parallel_run):
+    series.mark_stopped()      # -x: the other worker will never run 06
+    started = time.monotonic()
+    series.wait_until_ran(["05_train_and_explore", "06_evaluating_vaes"], poll_seconds=0.05)
+    assert time.monotonic() - started < 0.5
 
 
 def test_without_workers_nothing_waits(a_parallel_run, monkeypatch):
@@ -97,6 +114,67 @@ def test_without_workers_nothing_waits(a_parallel_run, monkeypatch):
     series.wait_until_ran(["05_train_and_explore"])
     series.mark_ran("05_train_and_explore")
     assert time.monotonic() - started < 0.5 and not series.RUNS.exists()
+
+
+def repository_conftest(config):
+    """The repository's conftest.py, as pytest loaded it."""
+    return config.pluginmanager.get_plugin(str(ROOT / "conftest.py"))
+
+
+class FakeItem:
+    def __init__(self, path, browser=False):
+        self.path, self.browser = ROOT / path, browser
+
+    def get_closest_marker(self, name):
+        return name == "browser" and self.browser or None
+
+
+def test_notebooks_come_first_in_reading_order_however_named_then_the_round_trip(pytestconfig):
+    order = repository_conftest(pytestconfig).order
+    named = ["tests/test_browser.py", "tests/test_paths.py", "notebooks/13_hierarchies_and_diffusion.ipynb",
+             "tests/test_assignments.py", "notebooks/06_evaluating_vaes.ipynb", "notebooks/05_train_and_explore.ipynb"]
+    items = [FakeItem(path, browser=path.endswith("browser.py")) for path in named]
+    assert [str(item.path.relative_to(ROOT)) for item in sorted(items, key=order)] == [
+        "notebooks/05_train_and_explore.ipynb", "notebooks/06_evaluating_vaes.ipynb",
+        "notebooks/13_hierarchies_and_diffusion.ipynb", "tests/test_assignments.py", "tests/test_paths.py",
+        "tests/test_browser.py"]
+
+
+class FakeWorker:
+    """What pytest-xdist's scheduler sends a worker: the indices of the tests to run."""
+    def __init__(self, name):
+        self.sent, self.gateway, self.shutting_down = [], types.SimpleNamespace(id=name), False
+
+    def send_runtest_some(self, indices):
+        self.sent += indices
+
+    def shutdown(self):
+        self.shutting_down = True
+
+
+def test_two_workers_get_whole_notebooks_in_the_collections_order(pytestconfig, monkeypatch):
+    pytest.importorskip("xdist")
+    monkeypatch.setattr(pytestconfig.option, "loadscopereorder", True, raising=False)
+    monkeypatch.setattr(pytestconfig.option, "tx", ["2*popen"], raising=False)
+    scheduler = repository_conftest(pytestconfig).pytest_xdist_make_scheduler(pytestconfig, None)
+    assert pytestconfig.option.loadscopereorder is False, "pytest-xdist's reorder by size stays off"
+    collection = ["notebooks/01_elbo.ipynb::Cell 0", "notebooks/01_elbo.ipynb::Cell 1",
+                  "notebooks/05_train_and_explore.ipynb::Cell 0", "notebooks/06_evaluating_vaes.ipynb::Cell 0",
+                  "notebooks/08_conv_and_conditional.ipynb::Cell 0",
+                  "notebooks/13_hierarchies_and_diffusion.ipynb::Cell 0", "notebooks/13_hierarchies_and_diffusion.ipynb::Cell 1",
+                  "notebooks/latent_explorer.ipynb::Cell 0", "tests/test_assignments.py::test_a",
+                  "tests/test_assignments.py::test_b", "tests/test_paths.py::test_c"]
+    workers = [FakeWorker("gw0"), FakeWorker("gw1")]
+    for worker in workers:
+        scheduler.add_node(worker)
+        scheduler.add_node_collection(worker, collection)
+    scheduler.schedule()
+    units = [scheduler._split_scope(nodeid) for nodeid in collection]
+    assert units == ["01_elbo"] * 2 + ["05_train_and_explore"] * 2 + ["08_conv_and_conditional"] + [
+        "05_train_and_explore"] * 2 + ["latent_explorer"] + ["tests/test_assignments.py"] * 2 + ["tests/test_paths.py"]
+    first, second = (worker.sent for worker in workers)
+    assert first == [0, 1, 4] and second == [2, 3, 5, 6], "whole units, in the collection's order"
+    assert list(scheduler.workqueue) == ["latent_explorer", "tests/test_assignments.py", "tests/test_paths.py"]
 
 
 def test_editing_one_notebook_changes_the_keys_of_it_and_of_the_notebooks_that_load_its_models(copy_of_the_code):
