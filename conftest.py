@@ -131,7 +131,7 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def pytest_sessionfinish(session):
-    """A worker stopped early (-x, --maxfail, Ctrl-C) leaves notebooks unrun: say so, so that no one waits for them."""
+    """A worker stopped early (-x, --maxfail) leaves notebooks unrun: say so, so that no one waits for them."""
     if hasattr(session.config, "workerinput") and (session.shouldfail or session.shouldstop):
         series.mark_stopped()
 
