@@ -106,7 +106,7 @@ def pytest_runtest_setup(item):
     they load the notebooks' models, and their processes would otherwise share the cores with a notebook that times
     its own training (09, 10 and 13 compare models at equal time)."""
     notebook = _notebook(item)
-    if stage(item) in (1, 3):
+    if stage(item) >= 2:
         series.wait_until_ran(series.run_notebooks())
     elif notebook and notebook not in _folders:
         series.wait_until_ran(series.loads_models_of(notebook))
@@ -157,8 +157,8 @@ def concerns(item, notebook):
 
 
 def pytest_collection_modifyitems(config, items):
-    """With --notebook, keep what concerns that notebook. Then run the notebooks first, then the graded round trip,
-    then the unit tests, then the browser tests.
+    """With --notebook, keep what concerns that notebook. Then run the notebooks first, then the unit tests, then the
+    graded round trip, then the browser tests.
 
     The notebooks train every shared model once (into the cache above); the round trip's submissions and the
     browser tests then load them. Any order passes (whatever runs first trains what it needs), but this one
@@ -180,8 +180,8 @@ def pytest_collection_finish(session):
 
 
 def order(item):
-    """The notebooks in reading order (whatever order the command line named them in), then the round trip, the
-    unit tests and the browser tests: a notebook comes after those whose models it loads."""
+    """The notebooks in reading order (whatever order the command line named them in), then the unit tests, the
+    round trip and the browser tests: a notebook comes after those whose models it loads."""
     notebook = _notebook(item)
     return (stage(item), _READING_ORDER.index(notebook) if notebook else 0)
 
@@ -190,10 +190,11 @@ _READING_ORDER = series.notebook_stems()
 
 
 def stage(item):
-    """0 the notebooks, 1 the graded round trip, 2 the unit tests, 3 the browser tests. The round trip is the longest
-    unit after the notebooks: with two workers, one grades while the other runs the unit tests."""
+    """0 the notebooks, 1 the unit tests, 2 the graded round trip, 3 the browser tests. With two workers the unit
+    tests fill the time until the last notebook ends; the round trip, which waits for it, starting right after the
+    notebooks was slower (tests/README.md, *Measured times*)."""
     if item.get_closest_marker("browser") is not None:
         return 3
     if item.path.name == "test_assignments.py":
-        return 1
-    return 0 if item.path.suffix == ".ipynb" else 2
+        return 2
+    return 0 if item.path.suffix == ".ipynb" else 1

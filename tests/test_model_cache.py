@@ -129,14 +129,14 @@ class FakeItem:
         return name == "browser" and self.browser or None
 
 
-def test_notebooks_come_first_in_reading_order_however_named_then_the_round_trip(pytestconfig):
+def test_notebooks_come_first_in_reading_order_however_named_then_the_unit_tests_and_the_round_trip(pytestconfig):
     order = repository_conftest(pytestconfig).order
     named = ["tests/test_browser.py", "tests/test_paths.py", "notebooks/13_hierarchies_and_diffusion.ipynb",
              "tests/test_assignments.py", "notebooks/06_evaluating_vaes.ipynb", "notebooks/05_train_and_explore.ipynb"]
     items = [FakeItem(path, browser=path.endswith("browser.py")) for path in named]
     assert [str(item.path.relative_to(ROOT)) for item in sorted(items, key=order)] == [
         "notebooks/05_train_and_explore.ipynb", "notebooks/06_evaluating_vaes.ipynb",
-        "notebooks/13_hierarchies_and_diffusion.ipynb", "tests/test_assignments.py", "tests/test_paths.py",
+        "notebooks/13_hierarchies_and_diffusion.ipynb", "tests/test_paths.py", "tests/test_assignments.py",
         "tests/test_browser.py"]
 
 
