@@ -42,8 +42,8 @@ def test_a_missing_reference_is_caught(tmp_path):
 
 
 # Test machinery belongs in each notebook's collapsible "How this notebook is checked" note (or tests/README.md),
-# not in the teaching prose. Notebooks 10-12 join this list when issues 36 and 37 rewrite them.
-TEXTBOOK = [path for path in NOTEBOOKS if int(path.name[:2]) <= 9]
+# not in the teaching prose: in every notebook of the series.
+TEXTBOOK = NOTEBOOKS
 MACHINERY = re.compile(r"the check asks|the check in the cell|the cells? checks?\b|tests/README|seeds we ran|"
                        r"with seeds 1 and 2|earlier round|graded twice|tests yours|we assert\b|"
                        r"checked in code|an `?assert`? with a margin|graded by what|graded separately|hidden gift", re.I)
@@ -105,3 +105,68 @@ def test_every_notebook_is_stored_as_jupyter_writes_it():
            if path.read_text(encoding="utf-8") != json.dumps(json.loads(path.read_text(encoding="utf-8")), sort_keys=True,
                                                                indent=1, ensure_ascii=False) + "\n"]
     assert not odd, f"rewrite these as Jupyter does (open and save, or nbformat.write): {odd}"
+
+
+# A number the prose quotes to two or more decimals is a measurement or a calculation, and the page must print it:
+# an output of the same notebook shows it (to at least as many decimals, rounding to it), or the code states it.
+# Numbers quoted from papers are listed here with their source; the references and the "How this notebook is
+# checked" note (which records runs that are not on the page) are left out.
+QUOTED = re.compile(r"(?<![\w.§])[-−]?\d+\.(\d{2,})(?![\d.]*\w)")
+PRINTED = re.compile(r"(?<![\w.])-?\d+\.\d+(?:e[-+]?\d+)?")
+FROM_PAPERS = {"06_evaluating_vaes": {"86.76", "84.78"}}   # Burda et al. (2016), Table 1
+
+
+def printed_numbers(notebook):
+    "Every decimal number in the notebook's outputs and code, as text."
+    texts = []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        texts.append(cell.source)
+        for output in cell.get("outputs", []):
+            texts.append(output.get("text", ""))
+            texts += [value for kind, value in output.get("data", {}).items() if kind in ("text/plain", "text/html")]
+    return set(PRINTED.findall("\n".join(texts).replace("−", "-")))
+
+
+def shows(printed, quoted):
+    "Whether some printed number, rounded to the quoted number's decimals, is the quoted number."
+    decimals = len(quoted.split(".")[1])
+    return any(len(p.split(".")[1]) >= decimals and "e" not in p and
+               abs(round(abs(float(p)), decimals) - abs(float(quoted))) < 10 ** -(decimals + 3) for p in printed)
+
+
+def unprinted_numbers(path):
+    notebook = nbformat.read(path, as_version=4)
+    printed = printed_numbers(notebook)
+    prose = [re.sub(r"<details>.*?</details>", "", cell.source, flags=re.S)
+             for cell in notebook.cells if cell.cell_type == "markdown" and not cell.source.startswith("## References")]
+    missing = []
+    for text in prose:
+        text = re.sub(r"^#+ .*$|(?:[Ss]ection|§)\s*\d+(?:\.\d+)+", "", text, flags=re.M)   # section numbers
+        for match in QUOTED.finditer(text):
+            quoted = match.group().lstrip("-−")
+            if quoted not in FROM_PAPERS.get(path.stem, ()) and not shows(printed, quoted):
+                missing.append(text[max(0, match.start() - 60):match.end() + 20].replace("\n", " "))
+    return missing
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_number_the_prose_quotes_is_printed_on_the_page(path):
+    missing = unprinted_numbers(path)
+    assert not missing, f"{path.name}: the prose quotes numbers that no output or code of the page shows: " + \
+        "; ".join(f"...{m}..." for m in missing)
+
+
+def test_an_unprinted_number_is_caught(tmp_path):
+    def notebook(prose, printed):
+        cells = [nbformat.v4.new_markdown_cell(prose), nbformat.v4.new_code_cell("print(gap)")]
+        cells[1].outputs = [nbformat.v4.new_output("stream", name="stdout", text=printed)]
+        nbformat.write(nbformat.v4.new_notebook(cells=cells), tmp_path / "99_test.ipynb")
+        return unprinted_numbers(tmp_path / "99_test.ipynb")
+
+    assert notebook("The gap was 0.57 nats, and −1.90 on average.", "gap 0.5712, mean -1.904") == []
+    assert notebook("Section 3.10 aside, the gap was 0.57 nats.", "0.57") == []
+    assert len(notebook("The gap was 0.57 nats.", "gap 0.58")) == 1
+    assert len(notebook("The gap was 0.57 nats.", "gap 0.6")) == 1          # fewer decimals cannot show it
+    assert notebook("<details>seed 4 gave 0.31</details> ## no", "") == []
