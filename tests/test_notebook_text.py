@@ -108,7 +108,8 @@ def test_every_notebook_is_stored_as_jupyter_writes_it():
 
 
 # A number the prose quotes to two or more decimals is a measurement or a calculation, and the page must print it:
-# an output of the same notebook shows it (to at least as many decimals, rounding to it), or the code states it.
+# an output of the same notebook shows it (to at least as many decimals, rounding to it), or the code states it,
+# or its sentence says that it is a calculation.
 # Numbers quoted from papers are listed here with their source; the references and the "How this notebook is
 # checked" note (which records runs that are not on the page) are left out.
 QUOTED = re.compile(r"(?<![\w.§])[-−]?\d+\.(\d{2,})(?![\d.]*\w)")
@@ -144,10 +145,13 @@ def unprinted_numbers(path):
     missing = []
     for text in prose:
         text = re.sub(r"^#+ .*$|(?:[Ss]ection|§)\s*\d+(?:\.\d+)+", "", text, flags=re.M)   # section numbers
-        for match in QUOTED.finditer(text):
-            quoted = match.group().lstrip("-−")
-            if quoted not in FROM_PAPERS.get(path.stem, ()) and not shows(printed, quoted):
-                missing.append(text[max(0, match.start() - 60):match.end() + 20].replace("\n", " "))
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z$*(])", text):
+            if "a calculation" in sentence:
+                continue
+            for match in QUOTED.finditer(sentence):
+                quoted = match.group().lstrip("-−")
+                if quoted not in FROM_PAPERS.get(path.stem, ()) and not shows(printed, quoted):
+                    missing.append(sentence[max(0, match.start() - 60):match.end() + 20].replace("\n", " "))
     return missing
 
 
@@ -169,4 +173,6 @@ def test_an_unprinted_number_is_caught(tmp_path):
     assert notebook("Section 3.10 aside, the gap was 0.57 nats.", "0.57") == []
     assert len(notebook("The gap was 0.57 nats.", "gap 0.58")) == 1
     assert len(notebook("The gap was 0.57 nats.", "gap 0.6")) == 1          # fewer decimals cannot show it
+    assert notebook("Their difference (a calculation) is 0.57 nats. Then 1.5.", "") == []
+    assert len(notebook("Their difference (a calculation) is 0.57 nats. The gap was 0.31.", "")) == 1
     assert notebook("<details>seed 4 gave 0.31</details> ## no", "") == []
