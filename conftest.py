@@ -111,14 +111,19 @@ def pytest_runtest_setup(item):
     elif notebook and notebook not in _folders:
         series.wait_until_ran(series.loads_models_of(notebook))
     if notebook not in _folders:
-        by_notebook = series.cache_by_notebook()
-        _folders[notebook] = (series.prepare_cache(notebook) if notebook else series.library_cache_folder()) \
-            if by_notebook else None
+        _folders[notebook] = _checkpoint_folder(notebook)
     if _folders[notebook] is not None:
         os.environ["VAE_CHECKPOINT_DIR"] = str(_folders[notebook])
 
 
 _folders = {}  # notebook stem (None for the other tests): its checkpoint folder, prepared once per run
+
+
+def _checkpoint_folder(notebook):
+    """The notebook's own folder, or the unit tests' (notebook None); None when VAE_CHECKPOINT_DIR was set by hand."""
+    if not series.cache_by_notebook():
+        return None
+    return series.prepare_cache(notebook) if notebook else series.library_cache_folder()
 
 
 @pytest.hookimpl(tryfirst=True)
