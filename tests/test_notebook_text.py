@@ -43,7 +43,6 @@ def test_a_missing_reference_is_caught(tmp_path):
 
 # Test machinery belongs in each notebook's collapsible "How this notebook is checked" note (or tests/README.md),
 # not in the teaching prose: in every notebook of the series.
-TEXTBOOK = NOTEBOOKS
 MACHINERY = re.compile(r"the check asks|the check in the cell|the cells? checks?\b|tests/README|seeds we ran|"
                        r"with seeds 1 and 2|earlier round|graded twice|tests yours|we assert\b|"
                        r"checked in code|an `?assert`? with a margin|graded by what|graded separately|hidden gift", re.I)
@@ -54,7 +53,7 @@ def teaching_prose(path):
     return [re.sub(r"<details>.*?</details>", "", text, flags=re.S) for text in markdown(path)]
 
 
-@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_prose_is_free_of_test_machinery(path):
     for text in teaching_prose(path):
         found = MACHINERY.search(text)
@@ -62,13 +61,13 @@ def test_prose_is_free_of_test_machinery(path):
                            "notebook is tested: move it into the notebook's 'How this notebook is checked' note")
 
 
-@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_has_one_note_on_how_it_is_checked(path):
     notes = [text for text in markdown(path) if "<summary>How this notebook is checked</summary>" in text]
     assert len(notes) == 1, f"{path.name} needs exactly one 'How this notebook is checked' note, found {len(notes)}"
 
 
-@pytest.mark.parametrize("path", TEXTBOOK, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_how_exercises_are_checked_is_in_that_one_note(path):
     "An exercise says what to write and why; how its check works goes in the notebook's one note, not a note of its own."
     notes = [text for text in markdown(path) if re.search(r"<summary>How this (?!notebook)[^<]*checked", text)]
@@ -138,10 +137,8 @@ def shows(printed, quoted):
 
 
 def unprinted_numbers(path):
-    notebook = nbformat.read(path, as_version=4)
-    printed = printed_numbers(notebook)
-    prose = [re.sub(r"<details>.*?</details>", "", cell.source, flags=re.S)
-             for cell in notebook.cells if cell.cell_type == "markdown" and not cell.source.startswith("## References")]
+    printed = printed_numbers(nbformat.read(path, as_version=4))
+    prose = [text for text in teaching_prose(path) if not text.startswith("## References")]
     missing = []
     for text in prose:
         text = re.sub(r"^#+ .*$|(?:[Ss]ection|§)\s*\d+(?:\.\d+)+", "", text, flags=re.M)   # section numbers
