@@ -179,11 +179,12 @@ def work_unit(stem, root=ROOT):
 # leaves a file in build/pytest-runs/ named by the run (pytest-xdist's PYTEST_XDIST_TESTRUNUID, the same in every
 # worker) and the notebook. A worker only ever waits for a unit that comes earlier in that order, so the workers
 # cannot wait for each other in a circle. A worker stopped early (-x, --maxfail) says so, and no one waits any more;
-# a worker that died says nothing, so a wait gives up after WAIT_SECONDS, once per notebook.
+# a worker that died says nothing, so a wait gives up after WAIT_SECONDS, once per notebook and run: the
+# first worker to give up says so with a marker, and no worker waits for that notebook again.
 RUNS = ROOT / "build" / "pytest-runs"
 WAIT_SECONDS = 1800  # longer than any notebook takes from an empty cache on a slow machine
 _run_notebooks = set()
-_given_up = set()
+GAVE_UP = "gave-up-"  # the marker's prefix
 
 
 def set_run_notebooks(stems):
@@ -220,12 +221,14 @@ def wait_until_ran(stems, poll_seconds=1.0):
     worker), or a worker has stopped early. Without it, or for notebooks the run leaves out, return at once."""
     if not os.environ.get("PYTEST_XDIST_TESTRUNUID"):
         return
-    waiting = sorted(stem for stem in stems if stem in _run_notebooks and stem not in _given_up)
+    waiting = sorted(stem for stem in stems if stem in _run_notebooks)
     deadline = time.monotonic() + WAIT_SECONDS
     while waiting and not _marker("stopped").exists():
-        waiting = [stem for stem in waiting if not _marker(stem).exists()]
+        waiting = [stem for stem in waiting if not _marker(stem).exists() and not _marker(GAVE_UP + stem).exists()]
         if waiting and time.monotonic() > deadline:
-            _given_up.update(waiting)
+            RUNS.mkdir(parents=True, exist_ok=True)
+            for stem in waiting:
+                _marker(GAVE_UP + stem).touch()   # so that no worker of this run waits for it again
             print(f"series.py: gave up waiting for another worker to run {', '.join(waiting)}; going on",
                   file=sys.stderr)
             return

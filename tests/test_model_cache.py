@@ -89,6 +89,7 @@ def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those
     started = time.monotonic()
     series.wait_until_ran(["06_evaluating_vaes"], poll_seconds=0.05)   # ... once: the next wait for it is at once
     assert time.monotonic() - started < 0.2
+    assert (series.RUNS / "run1-gave-up-06_evaluating_vaes").is_file(), "a marker, so the other worker gives up too"
 
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "run2")  # another run's marker does not count
     monkeypatch.setattr(series, "WAIT_SECONDS", 1800)
@@ -98,7 +99,8 @@ def test_a_worker_waits_for_the_notebooks_another_worker_runs_and_only_for_those
     series.wait_until_ran(["05_train_and_explore"], poll_seconds=0.05)
     assert time.monotonic() - started > 0.2
     marker.join()
-    assert sorted(p.name for p in series.RUNS.iterdir()) == ["run1-05_train_and_explore", "run2-05_train_and_explore"]
+    assert sorted(p.name for p in series.RUNS.iterdir()) == [
+        "run1-05_train_and_explore", "run1-gave-up-06_evaluating_vaes", "run2-05_train_and_explore"]
 
 
 def test_a_worker_stopped_early_releases_every_wait(a_parallel_run):
