@@ -261,32 +261,14 @@ def run_all_cells(page, timeout_s):
     for menu, item in (("Edit", "Clear Outputs of All Cells"), ("Run", "Run All Cells")):
         page.get_by_role("menuitem", name=menu, exact=True).click()
         page.get_by_role("menuitem", name=item, exact=True).click()
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            page.wait_for_function(
-                f"() => {{ const prompts = ({PROMPTS_JS})();"
-                "         return prompts.some(t => /\\d/.test(t)) && !prompts.some(t => t.includes('*')); }",
-                timeout=10_000, polling=500)
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                print(f"prompts when the wait ended: {page.evaluate(PROMPTS_JS)}")
-                raise
-            accept_kernel_dialog(page)
-
-
-def kernel_dialog(page):
-    return page.locator(".jp-Dialog").filter(has_text="Select Kernel")
-
-
-def accept_kernel_dialog(page, dialog=None):
-    """JupyterLab asks which kernel to use when a cell is to run while the notebook's session has none; under load
-    (a CI run on 2 busy cores) it once did so during this test. Answer as a student would: the dialog's
-    default, the notebook's own kernel."""
-    dialog = dialog or kernel_dialog(page)
-    if dialog.count():
-        dialog.get_by_role("button", name="Select", exact=True).click()
+    try:
+        page.wait_for_function(
+            f"() => {{ const prompts = ({PROMPTS_JS})();"
+            "         return prompts.some(t => /\\d/.test(t)) && !prompts.some(t => t.includes('*')); }",
+            timeout=timeout_s * 1000, polling=500)
+    except Exception:
+        print(f"prompts when the wait ended: {page.evaluate(PROMPTS_JS)}")
+        raise
 
 
 def use_models_of(notebook, monkeypatch):
@@ -300,11 +282,9 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path, monkeypatch):
     workdir = tmp_path / "notebooks"
     workdir.mkdir()
     # Settings for this test's JupyterLab only: render every cell (JupyterLab 4 otherwise keeps only the
-    # cells in view in the page), start the notebook's own kernel without asking, and no pop-up asking about
-    # Jupyter news over the notebook.
+    # cells in view in the page), and no pop-up asking about Jupyter news over the notebook.
     settings = tmp_path / "user-settings" / "@jupyterlab"
-    tracker = {"windowingMode": "none", "autoStartDefaultKernel": True}
-    for extension, name, value in (("notebook-extension", "tracker", tracker),
+    for extension, name, value in (("notebook-extension", "tracker", {"windowingMode": "none"}),
                                    ("apputils-extension", "notification", {"fetchNews": "false"})):
         (settings / extension).mkdir(parents=True, exist_ok=True)
         (settings / extension / f"{name}.jupyterlab-settings").write_text(json.dumps(value))
@@ -319,7 +299,6 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path, monkeypatch):
          f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}"],
         f"http://127.0.0.1:{port}/api/status?token={token}", "jupyterlab")
 
-    page.add_locator_handler(kernel_dialog(page), lambda dialog: accept_kernel_dialog(page, dialog))  # before any action
     with explain_failure(page, server, "jupyterlab"):
         page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={token}")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
