@@ -201,19 +201,22 @@ def _marker(name):
     return RUNS / f"{os.environ['PYTEST_XDIST_TESTRUNUID']}-{name}"
 
 
+def _leave_marker(name):
+    """With pytest-xdist, leave this run's marker of that name for the other workers; without it, nothing."""
+    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
+        RUNS.mkdir(parents=True, exist_ok=True)
+        _marker(name).touch()
+
+
 def mark_ran(stem):
     """Say that this worker has run every cell of the notebook (whether they passed or not): the models it trains
     are saved, or will not be."""
-    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
-        RUNS.mkdir(parents=True, exist_ok=True)
-        _marker(stem).touch()
+    _leave_marker(stem)
 
 
 def mark_stopped():
     """Say that a worker stopped before the end (-x, --maxfail): the notebooks it had left will not run."""
-    if os.environ.get("PYTEST_XDIST_TESTRUNUID"):
-        RUNS.mkdir(parents=True, exist_ok=True)
-        _marker("stopped").touch()
+    _leave_marker("stopped")
 
 
 def wait_until_ran(stems, poll_seconds=1.0):
@@ -226,9 +229,8 @@ def wait_until_ran(stems, poll_seconds=1.0):
     while waiting and not _marker("stopped").exists():
         waiting = [stem for stem in waiting if not _marker(stem).exists() and not _marker(GAVE_UP + stem).exists()]
         if waiting and time.monotonic() > deadline:
-            RUNS.mkdir(parents=True, exist_ok=True)
             for stem in waiting:
-                _marker(GAVE_UP + stem).touch()   # so that no worker of this run waits for it again
+                _leave_marker(GAVE_UP + stem)   # so that no worker of this run waits for it again
             print(f"series.py: gave up waiting for another worker to run {', '.join(waiting)}; going on",
                   file=sys.stderr)
             return
