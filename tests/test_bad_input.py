@@ -107,6 +107,15 @@ def truncated_checkpoint(tmp):
     return load_checkpoint(tmp / "vae.pt")
 
 
+def edited_weights(tmp):
+    """A registered model's checkpoint whose weights were changed after saving (one tensor dropped)."""
+    save_checkpoint(model(), tmp / "vae.pt")
+    payload = torch.load(tmp / "vae.pt", weights_only=True)
+    payload["state_dict"].pop(next(iter(payload["state_dict"])))
+    torch.save(payload, tmp / "vae.pt")
+    return load_checkpoint(tmp / "vae.pt")
+
+
 def unregistered_class(tmp):
     """A subclass saved with its own name, which MODELS does not hold, loaded back without the model."""
     class MyVAE(VAE):
@@ -332,6 +341,8 @@ CASES = [
     Case("checkpoints", "a 16-D checkpoint loaded into a 2-D model", checkpoint_of_other_architecture, CheckpointError,
          "but the model is a VAE(latent_dim=2"),
     Case("checkpoints", "a truncated checkpoint", truncated_checkpoint, CheckpointError, "delete it and train again"),
+    Case("checkpoints", "a checkpoint whose weights were edited", edited_weights, CheckpointError,
+         "changed after it was saved: delete it and train again"),
     Case("checkpoints", "a checkpoint with pickled code (would create a file)", pickled_code, CheckpointError,
          "could run code"),
     Case("checkpoints", "a plain pickle with code (would create a file)", plain_pickle_with_code, CheckpointError,

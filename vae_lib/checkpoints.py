@@ -171,9 +171,9 @@ def load_checkpoint(path, device=None, model=None):
             f"settings, or use load_checkpoint(path) without a model to rebuild it.")
     try:
         target = model if model is not None else model_class(config)
-        target.load_state_dict(payload["state_dict"])
     except Exception as error:
         raise _unreadable(path, f"{type(error).__name__}: {error}") from None
+    _load_weights(target, path, payload, "The file was changed after it was saved: delete it and train again.")
     return target.to(choose_device(device)).eval(), payload.get("history", {})
 
 
@@ -185,13 +185,19 @@ def _load_module(path, payload, model, device):
             f"{path} holds a {payload['class']}, which is not a registered model class: a module of a notebook's "
             f"own, saved by load_or_train. Build one as its notebook does and load the weights into it: "
             f"load_checkpoint(path, model=...){given}.")
+    _load_weights(model, path, payload, "Build it with the settings it was trained with.")
+    return model.to(choose_device(device)).eval(), payload.get("history", {})
+
+
+def _load_weights(model, path, payload, advice):
+    """The checkpoint's weights into ``model``, or one CheckpointError naming the first mismatch and what to do."""
     try:
         model.load_state_dict(payload["state_dict"])
     except Exception as error:
-        reason = str(error).strip().splitlines()[0]
-        raise CheckpointError(f"{path} holds a {payload['class']} whose weights do not fit the one given "
-                              f"({type(error).__name__}: {reason}). Build it with the settings it was trained with.") from None
-    return model.to(choose_device(device)).eval(), payload.get("history", {})
+        lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+        reason = " ".join(lines[:2])[:300]           # torch's heading and its first mismatch, not the whole list
+        raise CheckpointError(f"{path} holds a {payload['class']} whose weights do not fit the one built for them "
+                              f"({type(error).__name__}: {reason}). {advice}") from None
 
 
 # Settings that every model's config held in version 0.1.0, at these values for models that did not use them.
