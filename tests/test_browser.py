@@ -251,6 +251,14 @@ def assert_no_error_shown(page):
 PROMPTS_JS = "() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent)"
 
 
+KERNEL_READY_JS = """() => {
+    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const context = widget && widget.sessionContext;
+    const kernel = context && context.isReady && context.session && context.session.kernel;
+    return !!kernel && kernel.connectionStatus === 'connected' && kernel.status === 'idle';
+}"""
+
+
 def run_all_cells(page, timeout_s):
     """Edit > Clear Outputs of All Cells, then Run > Run All Cells, and wait until the run is over.
 
@@ -296,13 +304,15 @@ def test_sliders_in_jupyterlab(page, start_server, tmp_path, monkeypatch):
         [str(BIN / "jupyter"), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={workdir}", "--allow-root",
          f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
-         f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}"],
+         f"--LabApp.user_settings_dir={tmp_path / 'user-settings'}", "--LabApp.expose_app_in_browser=True"],
         f"http://127.0.0.1:{port}/api/status?token={token}", "jupyterlab")
 
     with explain_failure(page, server, "jupyterlab"):
         page.goto(f"http://127.0.0.1:{port}/lab/tree/{notebook.name}?token={token}")
         page.locator(".jp-Notebook .jp-CodeCell").first.wait_for(timeout=60_000)
-        page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").first.wait_for(timeout=60_000)
+        # Run All before the notebook's session has its kernel makes JupyterLab ask "Select Kernel" instead of
+        # running (seen in CI on a busy machine), so wait, through the app object, until the kernel is connected.
+        page.wait_for_function(KERNEL_READY_JS, timeout=120_000, polling=500)
         # With notebook 05's checkpoint (saved by nbval earlier in `make test`) the notebook only loads its
         # model; without it (this test run alone on a fresh clone) it trains it first, in the browser's
         # kernel, as a student's first run does: allow for that training (~80 s here) with room to spare.
